@@ -1,0 +1,252 @@
+"""Symbolic differentiation: reverse accumulation over the graph, calling each op's
+``grad``. An op's ``grad`` returns one entry per input: a Variable, or None where the
+gradient is zero or undefined (integer inputs, comparisons)."""
+import warnings
+
+import numpy as np
+
+from jitgraph.graph.basic import Apply, Op, Variable, ancestors, io_toposort
+from jitgraph.scalar.basic import is_discrete
+from jitgraph.tensor.type import TensorType
+from jitgraph.tensor.var import as_tensor_variable
+
+
+class DisconnectedInputError(ValueError):
+    """``grad`` was asked for a variable the cost does not depend on."""
+
+
+class GradientError(AssertionError):
+    """``verify_grad`` found the symbolic and numeric gradients to differ."""
+
+    def __init__(self, arg, abs_err, rel_err, abs_tol, rel_tol, where):
+        self.arg, self.abs_err, self.rel_err = arg, abs_err, rel_err
+        super().__init__(
+            f"gradient of input {arg} differs from finite differences: max abs error {abs_err:.3g} "
+            f"(tolerance {abs_tol:g}), max rel error {rel_err:.3g} (tolerance {rel_tol:g}) at index {where}")
+
+
+def _floatx():
+    from jitgraph.config import config
+    return config.floatX
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_names=True,
+         known_grads=None, return_disconnected="zero", null_gradients="raise"):
+    """d cost / d wrt for a scalar ``cost``; ``wrt`` a Variable or a list of them.
+
+    ``known_grads`` maps variables to gradients already known (cost may then be None);
+    ``consider_constant`` lists variables not to differentiate through;
+    ``disconnected_inputs`` is 'raise', 'warn' or 'ignore' for a ``wrt`` the cost does
+    not depend on.
+    """
+    import jitgraph.tensor as T
+    if disconnected_inputs not in ("raise", "warn", "ignore"):
+        raise ValueError(f"disconnected_inputs={disconnected_inputs!r}: expected 'raise', 'warn' or 'ignore'")
+    if return_disconnected not in ("zero", "None", "Disconnected"):
+        raise ValueError(f"return_disconnected={return_disconnected!r}: expected 'zero', 'None' or 'Disconnected'")
+    single = not isinstance(wrt, (list, tuple))
+    wrt = [as_tensor_variable(w) if not isinstance(w, Variable) else w for w in _as_list(wrt)]
+    seeds = {}
+    if cost is not None:
+        cost = as_tensor_variable(cost)
+        if cost.ndim != 0:
+            raise TypeError(f"grad: cost must be a scalar, but {cost} has {cost.ndim} dimension(s) "
+                            f"({cost.type}); sum or average it first (T.sum(cost), T.mean(cost))")
+        seed_dtype = cost.dtype if not is_discrete(cost.dtype) else _floatx()
+        seeds[cost] = T.ones_like(cost, dtype=seed_dtype)
+    for var, g in (known_grads or {}).items():
+        g = as_tensor_variable(g)
+        if g.ndim != var.ndim:
+            raise ValueError(f"known_grads: gradient of {var} has {g.ndim} dimension(s), {var.ndim} expected")
+        seeds[var] = g
+    if not seeds:
+        raise TypeError("grad needs a cost or known_grads")
+
+    blocked = set(consider_constant or ())
+    order = io_toposort(list(blocked), list(seeds))
+    connected = set(wrt)
+    for node in order:
+        if any(i in connected for i in node.inputs):
+            connected.update(node.outputs)
+
+    grads = {v: [g] for v, g in seeds.items()}
+    for node in reversed(order):
+        out_grads = [_total(grads.get(o)) for o in node.outputs]
+        if all(g is None for g in out_grads):
+            continue
+        if not any(i in connected and i not in blocked for i in node.inputs):
+            continue
+        out_grads = [g if g is not None else T.zeros_like(o) for o, g in zip(node.outputs, out_grads)]
+        for o, g in zip(node.outputs, out_grads):
+            grads[o] = [g]
+        input_grads = node.op.grad(list(node.inputs), out_grads)
+        if len(input_grads) != len(node.inputs):
+            raise ValueError(f"{node.op}.grad returned {len(input_grads)} gradients for "
+                             f"{len(node.inputs)} inputs")
+        for inp, g in zip(node.inputs, input_grads):
+            if g is None or inp not in connected or inp in blocked:
+                continue
+            g = as_tensor_variable(g)
+            if g.ndim != inp.ndim:
+                raise ValueError(f"{node.op}.grad: gradient for input {inp} has {g.ndim} dimension(s), "
+                                 f"expected {inp.ndim}")
+            grads.setdefault(inp, []).append(g)
+
+    reachable = set(ancestors(list(seeds), blocked))
+    results = []
+    for w in wrt:
+        g = _total(grads.get(w))
+        if w not in reachable:
+            msg = (f"grad: the cost does not depend on {w} (input {wrt.index(w)} of wrt); "
+                   "pass disconnected_inputs='ignore' to get zeros")
+            if disconnected_inputs == "raise":
+                raise DisconnectedInputError(msg)
+            if disconnected_inputs == "warn":
+                warnings.warn(msg, stacklevel=2)
+            if return_disconnected == "None":
+                results.append(None)
+                continue
+        if g is None:
+            g = T.zeros_like(w, dtype=w.dtype if not is_discrete(w.dtype) else _floatx())
+        elif is_discrete(w.dtype):
+            g = T.zeros_like(w, dtype=_floatx())
+        else:
+            if g.dtype != w.dtype:
+                g = T.cast(g, w.dtype)
+            if g.broadcastable != w.broadcastable:
+                g = T.patternbroadcast(g, w.broadcastable)
+        if add_names and cost is not None and cost.name and w.name and g.name is None:
+            g.name = f"(d{cost.name}/d{w.name})"
+        results.append(g)
+    return results[0] if single else results
+
+
+def _total(terms):
+    if not terms:
+        return None
+    if len(terms) == 1:
+        return terms[0]
+    import jitgraph.tensor as T
+    return T.add(*terms)
+
+
+# ---------------------------------------------------------------- gradient-blocking ops
+
+class _GradIdentity(Op):
+    """Identity in the forward pass with a special gradient."""
+
+    view_map = {0: [0]}
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = inputs[0]
+
+    def infer_shape(self, node, input_shapes):
+        return input_shapes
+
+
+class ZeroGrad(_GradIdentity):
+    def grad(self, inputs, output_grads):
+        import jitgraph.tensor as T
+        return [T.zeros_like(inputs[0])]
+
+
+class DisconnectedGrad(_GradIdentity):
+    def grad(self, inputs, output_grads):
+        return [None]
+
+
+def zero_grad(x):
+    """``x`` in the forward pass; its gradient is zero."""
+    return ZeroGrad()(x)
+
+
+def disconnected_grad(x):
+    """``x`` in the forward pass; no gradient flows through it."""
+    return DisconnectedGrad()(x)
+
+
+# ---------------------------------------------------------------- Lop
+
+def Lop(f, wrt, eval_points, consider_constant=None, disconnected_inputs="raise"):
+    """Vector-Jacobian product: ``eval_points`` (shaped like ``f``) times d f / d wrt."""
+    fs, points = _as_list(f), _as_list(eval_points)
+    if len(fs) != len(points):
+        raise ValueError(f"Lop: {len(fs)} outputs but {len(points)} eval points")
+    known = {as_tensor_variable(a): as_tensor_variable(b) for a, b in zip(fs, points)}
+    return grad(None, wrt, consider_constant=consider_constant, known_grads=known,
+                disconnected_inputs=disconnected_inputs)
+
+
+# ---------------------------------------------------------------- verify_grad
+
+def numeric_grad(fn, values, eps):
+    """Central-difference gradient of the scalar ``fn(*values)`` w.r.t. each value."""
+    grads = []
+    for k, v in enumerate(values):
+        g = np.zeros_like(v, dtype="float64")
+        flat_v, flat_g = v.reshape(-1), g.reshape(-1)
+        for i in range(flat_v.size):
+            orig = flat_v[i]
+            flat_v[i] = orig + eps
+            plus = fn(*values)
+            flat_v[i] = orig - eps
+            minus = fn(*values)
+            flat_v[i] = orig
+            flat_g[i] = (plus - minus) / (2 * eps)
+        grads.append(g)
+    return grads
+
+
+def verify_grad(fun, pt, n_tests=2, rng=None, eps=None, out_type=None, abs_tol=None, rel_tol=None,
+                mode=None, cast_to_output_type=False, no_debug_ref=True):
+    """Check ``grad`` of ``fun`` at the point ``pt`` (a list of arrays) against central
+    finite differences in float64; raises GradientError on a mismatch."""
+    from jitgraph.compile.function import function
+    import jitgraph.tensor as T
+    if not isinstance(pt, (list, tuple)):
+        raise TypeError("verify_grad: pt must be a list of numpy arrays")
+    pt = [np.array(p, dtype="float64") if not isinstance(p, np.ndarray) or p.dtype != "float64"
+          else p.copy() for p in pt]
+    rng = rng if rng is not None else np.random.RandomState(42)
+    eps = eps or 1e-6
+    abs_tol = 1e-4 if abs_tol is None else abs_tol
+    rel_tol = 1e-4 if rel_tol is None else rel_tol
+    inputs = [TensorType("float64", [False] * p.ndim)(f"input_{i}") for i, p in enumerate(pt)]
+    out = fun(*inputs)
+    if isinstance(out, (list, tuple)):
+        raise TypeError("verify_grad: fun must return a single variable")
+    out = as_tensor_variable(out)
+    f_out = function(inputs, out, mode=mode)
+    probe_shape = np.shape(f_out(*pt))
+    for _ in range(n_tests):
+        proj = rng.rand(*probe_shape) + 0.5
+        proj_var = T.constant(np.asarray(proj, dtype=out.dtype))
+        cost = T.sum(out * proj_var) if out.ndim else out * proj_var
+        f_cost = function(inputs, cost, mode=mode)
+        symbolic = function(inputs, grad(cost, inputs, disconnected_inputs="ignore"), mode=mode)(*pt)
+
+        def scalar_cost(*vals):
+            return float(f_cost(*vals))
+        numeric = numeric_grad(scalar_cost, [p.copy() for p in pt], eps)
+        for i, (s, n) in enumerate(zip(symbolic, numeric)):
+            s = np.asarray(s, dtype="float64")
+            abs_err = np.abs(s - n)
+            rel_err = abs_err / np.maximum(np.abs(s) + np.abs(n), 1e-8)
+            bad = (abs_err > abs_tol) & (rel_err > rel_tol)
+            if bad.any():
+                where = np.unravel_index(int(np.argmax(np.where(bad, abs_err, -1))), s.shape) if s.ndim else ()
+                raise GradientError(i, float(abs_err.max()), float(rel_err.max()), abs_tol, rel_tol, where)
+
+
+verify_grad.E_grad = GradientError
+
+__all__ = ["grad", "Lop", "verify_grad", "zero_grad", "disconnected_grad", "DisconnectedInputError",
+           "GradientError", "numeric_grad"]
