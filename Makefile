@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(PY) build_tools/demo.py
 
 test: $(STAMP)
-	$(PY) -m pytest tests
+	$(PY) -m pytest -q tests
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -384,6 +384,7 @@ class Function:
         if delete_updates:
             spec["updates"] = None
             spec["no_default_updates"] = True
+            spec["on_unused_input"] = "ignore"   # inputs that only fed updates are now unused
         if name is not None:
             spec["name"] = name
         if profile is not None:

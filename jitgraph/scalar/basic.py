@@ -18,12 +18,11 @@ ALL_DTYPES = DISCRETE_DTYPES + FLOAT_DTYPES
 
 
 def upcast(*dtypes):
-    """Theano's upcast: numpy's promotion of the dtypes, except that with floatX=float32
-    a float64 that no input asked for explicitly comes out as float32."""
-    result = str(np.result_type(*[np.dtype(d) for d in dtypes]))
-    if result == "float64" and config.floatX == "float32" and "float64" not in dtypes:
-        return "float32"
-    return result
+    """Theano's upcast under its default ``cast_policy='custom'``: numpy's promotion of the
+    dtypes, whatever floatX is (Theano 1.0.5 gives float64 for int32 + float32 even with
+    floatX=float32; floatX only decides how Python float constants and int/int division are
+    typed, see ``tensor.var._autocast_python_scalar`` and ``rule_true_div``)."""
+    return str(np.result_type(*[np.dtype(d) for d in dtypes]))
 
 
 _TO_FLOAT = {"bool": "float32", "int8": "float32", "uint8": "float32", "int16": "float32",
@@ -36,6 +35,8 @@ def rule_upcast(*dtypes):
 
 
 def rule_upcast_nobool(*dtypes):
+    # numpy (and Theano) refuse bool for these (bool - bool, -bool, sign(bool)); the
+    # obvious meaning is integer arithmetic, so bools count as int8.
     out = upcast(*dtypes)
     return "int8" if out == "bool" else out
 
@@ -242,15 +243,15 @@ def _g_unary(fn):
 
 _SQRT_PI = float(np.sqrt(np.pi))
 
-define("add", -1, np.add, "({0} + {1})", rule_upcast_nobool, _g_add, commutative=True,
+define("add", -1, np.add, "({0} + {1})", rule_upcast, _g_add, commutative=True,
        associative=True, identity=0, symbol="+")
 define("sub", 2, np.subtract, "({0} - {1})", rule_upcast_nobool,
        lambda T, xs, z, gz: [gz, -gz], symbol="-")
-define("mul", -1, np.multiply, "({0} * {1})", rule_upcast_nobool, _g_mul, commutative=True,
+define("mul", -1, np.multiply, "({0} * {1})", rule_upcast, _g_mul, commutative=True,
        associative=True, identity=1, symbol="*")
 define("true_div", 2, np.true_divide, "((double)({0}) / (double)({1}))", rule_true_div, _g_true_div, symbol="/")
-define("int_div", 2, _int_div, "jg_floor_div({0}, {1})", rule_upcast_nobool, None, symbol="//")
-define("mod", 2, np.mod, "jg_mod({0}, {1})", rule_upcast_nobool,
+define("int_div", 2, _int_div, "jg_floor_div({0}, {1})", rule_upcast, None, symbol="//")
+define("mod", 2, np.mod, "jg_mod({0}, {1})", rule_upcast,
        lambda T, xs, z, gz: [gz, None if is_discrete(xs[1].dtype) else -gz * T.floor(xs[0] / xs[1])],
        symbol="%")
 define("pow", 2, np.power, "pow({0}, {1})", rule_upcast_nobool, _g_pow, symbol="**")
@@ -275,7 +276,7 @@ define("second", 2, lambda a, b: np.broadcast_to(b, np.broadcast_shapes(np.shape
 define("identity", 1, lambda x: np.array(x, copy=True), "({0})", rule_same, _g_unary(lambda T, x, z, gz: gz))
 
 define("neg", 1, np.negative, "(-{0})", rule_upcast_nobool, _g_unary(lambda T, x, z, gz: -gz), symbol="-")
-define("abs", 1, np.abs, "jg_abs({0})", rule_upcast_nobool,
+define("abs", 1, np.abs, "jg_abs({0})", rule_upcast,
        _g_unary(lambda T, x, z, gz: gz * T.sgn(x)))
 define("sgn", 1, np.sign, "jg_sgn({0})", rule_upcast_nobool, _g_unary(lambda T, x, z, gz: None))
 define("exp", 1, np.exp, "exp({0})", rule_float, _g_unary(lambda T, x, z, gz: gz * z))
@@ -286,7 +287,7 @@ define("log2", 1, np.log2, "log2({0})", rule_float, _g_unary(lambda T, x, z, gz:
 define("log10", 1, np.log10, "log10({0})", rule_float, _g_unary(lambda T, x, z, gz: gz / (x * np.log(10.0))))
 define("log1p", 1, np.log1p, "log1p({0})", rule_float, _g_unary(lambda T, x, z, gz: gz / (1 + x)))
 define("sqrt", 1, np.sqrt, "sqrt({0})", rule_float, _g_unary(lambda T, x, z, gz: gz * 0.5 / z))
-define("sqr", 1, np.square, "({0} * {0})", rule_upcast_nobool, _g_unary(lambda T, x, z, gz: gz * 2 * x))
+define("sqr", 1, np.square, "({0} * {0})", rule_upcast, _g_unary(lambda T, x, z, gz: gz * 2 * x))
 define("inv", 1, np.reciprocal, "(1.0 / {0})", rule_float, _g_unary(lambda T, x, z, gz: -gz * z * z))
 define("sin", 1, np.sin, "sin({0})", rule_float, _g_unary(lambda T, x, z, gz: gz * T.cos(x)))
 define("cos", 1, np.cos, "cos({0})", rule_float, _g_unary(lambda T, x, z, gz: -gz * T.sin(x)))

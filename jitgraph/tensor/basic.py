@@ -149,14 +149,17 @@ def cast(x, dtype):
     return Elemwise(scal.Cast(dtype))(x)
 
 
-def round(x, mode="half_away_from_zero"):
-    """Round to integers: mode 'half_away_from_zero' (Theano's default) or 'half_to_even'."""
+def round(x, mode=None):
+    """Round to integers: mode 'half_to_even' (numpy's rule and Theano 1.0.5's default) or
+    'half_away_from_zero'."""
+    if mode is None:
+        mode = "half_to_even"
     if mode not in ("half_away_from_zero", "half_to_even"):
         raise ValueError(f"round mode {mode!r}: expected 'half_away_from_zero' or 'half_to_even'")
     return elemwise_op("round_" + mode)(x)
 
 
-def iround(x, mode="half_away_from_zero"):
+def iround(x, mode=None):
     return cast(round(x, mode), "int64")
 
 

@@ -50,11 +50,21 @@ class Elemwise(Op):
             bcast, shape = _broadcast_static([x.type for x in inputs])
         except ValueError as exc:
             raise ValueError(f"{self}: {exc} (inputs {', '.join(str(x.type) for x in inputs)})") from None
-        out_dtype = self.scalar_op.output_dtype(*[x.dtype for x in inputs])
+        try:
+            out_dtype = self.scalar_op.output_dtype(*[x.dtype for x in inputs])
+        except TypeError as exc:
+            raise TypeError(f"{self}: {exc} (inputs {', '.join(str(x.type) for x in inputs)})") from None
         return Apply(self, inputs, [TensorType(out_dtype, bcast, shape=shape)()])
 
     def perform(self, node, inputs, output_storage):
+        _check_broadcast(node, inputs)
         fn = self.scalar_op.impl
+        out_dtype = node.outputs[0].type.numpy_dtype
+        if out_dtype.kind != "b" and self.scalar_op.name not in ("switch", "second"):
+            # Compute in the output dtype: numpy would take exp(int8) in float16 and refuses
+            # -bool, where the type rule promises float32 and int8.
+            inputs = [x.astype(out_dtype) if x.dtype != out_dtype and x.dtype.kind in "biu" else x
+                      for x in map(np.asarray, inputs)]
         with np.errstate(all="ignore"):
             if self.scalar_op.nin == -1 and len(inputs) > 2:
                 result = fn(inputs[0], inputs[1])
@@ -62,10 +72,7 @@ class Elemwise(Op):
                     result = fn(result, x)
             else:
                 result = fn(*inputs)
-        out_type = node.outputs[0].type
-        result = np.asarray(result, dtype=out_type.numpy_dtype)
-        _check_broadcast(node, inputs, result.shape)
-        output_storage[0][0] = result
+        output_storage[0][0] = np.asarray(result, dtype=out_dtype)
 
     def grad(self, inputs, output_grads):
         import jitgraph.tensor as T
@@ -103,15 +110,22 @@ class Elemwise(Op):
         return [tuple(out)]
 
 
-def _check_broadcast(node, inputs, out_shape):
-    for k, (var, value) in enumerate(zip(node.inputs, inputs)):
-        shape = np.shape(value)
-        for d, (b, s) in enumerate(zip(var.broadcastable, shape)):
-            if not b and s != out_shape[d]:
+def _check_broadcast(node, inputs):
+    """Theano's rule, checked before computing: in each dimension every input not marked
+    broadcastable has the same size (the first such input sets it)."""
+    for d in range(node.outputs[0].ndim):
+        first = None
+        for k, (var, value) in enumerate(zip(node.inputs, inputs)):
+            if var.broadcastable[d]:
+                continue
+            size = np.shape(value)[d]
+            if first is None:
+                first = (k, size)
+            elif size != first[1]:
                 shapes = ", ".join(str(np.shape(v)) for v in inputs)
                 raise ValueError(
-                    f"{node.op}: input {k} has size {s} in dimension {d} where the result has "
-                    f"{out_shape[d]} (input shapes {shapes}); a dimension that is not broadcastable "
+                    f"{node.op}: input {k} has size {size} in dimension {d} but input {first[0]} has "
+                    f"{first[1]} (input shapes {shapes}); a dimension that is not broadcastable "
                     f"must match — mark it broadcastable (T.row, T.col, dimshuffle('x', ...)) to broadcast")
 
 

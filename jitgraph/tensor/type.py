@@ -117,6 +117,13 @@ class TensorType(Type):
             raise TypeError(f"cannot convert a {type(value).__name__} to {self.dtype}")
         if allow_downcast or np.can_cast(arr.dtype, self.numpy_dtype, "safe"):
             return arr.astype(self.numpy_dtype)
+        if not isinstance(value, (np.ndarray, np.generic)) and allow_downcast is None:
+            # Python data (lists): accept when every value survives the conversion, and
+            # Python floats into float32 (what such a literal obviously means)
+            with np.errstate(all="ignore"):
+                cast = arr.astype(self.numpy_dtype)
+            if (arr.dtype.kind == "f" and self.numpy_dtype.kind == "f") or np.array_equal(cast, arr):
+                return cast
         raise TypeError(f"cannot convert {arr.dtype} to {self.dtype} without losing information; "
                         f"cast it first (numpy: x.astype('{self.dtype}'), symbolic: T.cast(x, "
                         f"'{self.dtype}')) or pass allow_input_downcast=True")
