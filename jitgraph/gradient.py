@@ -74,13 +74,17 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
             connected.update(node.outputs)
 
     grads = {v: [g] for v, g in seeds.items()}
+    # As in Theano, a known gradient is final: what the cost would add to it is dropped.
+    known = set(seeds) - {cost}
     for node in reversed(order):
         out_grads = [_total(grads.get(o)) for o in node.outputs]
         if all(g is None for g in out_grads):
             continue
-        if not any(i in connected and i not in blocked for i in node.inputs):
+        if not any(i in connected for i in node.inputs):
             continue
-        out_grads = [g if g is not None else T.zeros_like(o) for o, g in zip(node.outputs, out_grads)]
+        # Outputs that are not tensors (a random generator's new state) get no gradient.
+        out_grads = [g if g is not None else T.zeros_like(o) if isinstance(o.type, TensorType) else None
+                     for o, g in zip(node.outputs, out_grads)]
         for o, g in zip(node.outputs, out_grads):
             grads[o] = [g]
         input_grads = node.op.grad(list(node.inputs), out_grads)
@@ -88,7 +92,9 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
             raise ValueError(f"{node.op}.grad returned {len(input_grads)} gradients for "
                              f"{len(node.inputs)} inputs")
         for inp, g in zip(node.inputs, input_grads):
-            if g is None or inp not in connected or inp in blocked:
+            # A variable in consider_constant still gets its own gradient (Theano's rule);
+            # the traversal just does not go past it (``order`` stops there).
+            if g is None or inp not in connected or inp in known:
                 continue
             g = as_tensor_variable(g)
             if g.ndim != inp.ndim:
@@ -96,7 +102,9 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
                                  f"expected {inp.ndim}")
             grads.setdefault(inp, []).append(g)
 
-    reachable = set(ancestors(list(seeds), blocked))
+    # disconnected_grad cuts the path: what lies only behind it is disconnected.
+    cut = blocked | {o for node in order if isinstance(node.op, DisconnectedGrad) for o in node.outputs}
+    reachable = set(ancestors(list(seeds), cut))
     results = []
     for w in wrt:
         g = _total(grads.get(w))
@@ -181,8 +189,9 @@ def Lop(f, wrt, eval_points, consider_constant=None, disconnected_inputs="raise"
     if len(fs) != len(points):
         raise ValueError(f"Lop: {len(fs)} outputs but {len(points)} eval points")
     known = {as_tensor_variable(a): as_tensor_variable(b) for a, b in zip(fs, points)}
-    return grad(None, wrt, consider_constant=consider_constant, known_grads=known,
-                disconnected_inputs=disconnected_inputs)
+    result = grad(None, wrt, consider_constant=consider_constant, known_grads=known,
+                  disconnected_inputs=disconnected_inputs)
+    return tuple(result) if isinstance(wrt, tuple) else result
 
 
 # ---------------------------------------------------------------- verify_grad
@@ -252,5 +261,150 @@ def verify_grad(fun, pt, n_tests=2, rng=None, eps=None, out_type=None, abs_tol=N
 
 verify_grad.E_grad = GradientError
 
-__all__ = ["grad", "Lop", "verify_grad", "zero_grad", "disconnected_grad", "DisconnectedInputError",
-           "GradientError", "numeric_grad"]
+
+# ---------------------------------------------------------------- jacobian, hessian, Rop
+#
+# Theano builds jacobian and hessian with scan; here one IndexLoop op (jitgraph/index_loop.py)
+# runs the backward pass once per element of the expression, seeded with a one-hot
+# vector. The forward pass does not depend on the row, so the loop hoists it and it runs
+# once. Rop uses the double-Lop identity J v = d/du <J^T u, v> (linear in u).
+
+def _format_as(using_list, using_tuple, values):
+    if using_list:
+        return list(values)
+    if using_tuple:
+        return tuple(values)
+    assert len(values) == 1
+    return values[0]
+
+
+def _wrt_list(wrt, what):
+    using_list, using_tuple = isinstance(wrt, list), isinstance(wrt, tuple)
+    wrt = list(wrt) if using_list or using_tuple else [wrt]
+    for k, w in enumerate(wrt):
+        if not isinstance(w, Variable):
+            raise TypeError(f"{what}: wrt[{k}] is a {type(w).__name__}, expected a symbolic variable")
+    return wrt, using_list, using_tuple
+
+
+def jacobian(expression, wrt, consider_constant=None, disconnected_inputs="raise"):
+    """d expression / d wrt: for each ``w`` in ``wrt`` an array of shape
+    ``expression.shape + w.shape`` (a scalar expression gives its gradient).
+
+    Theano accepts only vectors and scalars as ``expression``; any number of dimensions
+    works here. A list (tuple) ``wrt`` gives a list (tuple) of jacobians.
+    """
+    import jitgraph.tensor as T
+    from jitgraph.graph.basic import Constant, clone_replace
+    from jitgraph.index_loop import index_loop
+    wrt, using_list, using_tuple = _wrt_list(wrt, "jacobian")
+    expression = as_tensor_variable(expression)
+    if expression.ndim == 0:
+        return _format_as(using_list, using_tuple,
+                          grad(expression, wrt, consider_constant=consider_constant,
+                               disconnected_inputs=disconnected_inputs))
+    seed_dtype = expression.dtype if not is_discrete(expression.dtype) else _floatx()
+    seed = TensorType(seed_dtype, expression.broadcastable)("jacobian_seed")
+    lops = grad(None, wrt, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs,
+                known_grads={expression: seed})
+    index = T.lscalar("jacobian_row")
+    if expression.ndim == 1:
+        n = expression.shape[0]
+        one_hot = T.set_subtensor(T.zeros_like(expression, dtype=seed_dtype)[index], 1)
+    else:
+        n = T.prod(expression.shape)
+        flat = T.zeros_like(expression, dtype=seed_dtype).flatten()
+        one_hot = T.set_subtensor(flat[index], 1).reshape(expression.shape)
+    rows = clone_replace(lops, {seed: one_hot})
+    like = [None if isinstance(w, Constant) else w for w in wrt]
+    stacked = index_loop(n, index, rows, item_like=like)
+    if expression.ndim > 1:
+        stacked = [T.reshape(s, [expression.shape[d] for d in range(expression.ndim)]
+                             + [w.shape[d] for d in range(w.ndim)], ndim=expression.ndim + w.ndim)
+                   for s, w in zip(stacked, wrt)]
+    return _format_as(using_list, using_tuple, stacked)
+
+
+def hessian(cost, wrt, consider_constant=None, disconnected_inputs="raise"):
+    """The matrix of second derivatives of the scalar ``cost`` for each ``w`` in ``wrt``
+    (shape ``w.shape + w.shape``; Theano accepts only vectors as ``wrt``)."""
+    wrt, using_list, using_tuple = _wrt_list(wrt, "hessian")
+    cost = as_tensor_variable(cost)
+    if cost.ndim != 0:
+        raise TypeError(f"hessian: cost must be a scalar, but {cost} has {cost.ndim} dimension(s) "
+                        f"({cost.type}); sum or average it first")
+    hessians = []
+    for w in wrt:
+        g = grad(cost, w, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
+        # w may be connected to the cost but not to its gradient (a linear cost): zeros.
+        hessians.append(jacobian(g, w, consider_constant=consider_constant, disconnected_inputs="ignore"))
+    return _format_as(using_list, using_tuple, hessians)
+
+
+def Rop(f, wrt, eval_points, disconnected_outputs="raise", return_disconnected="zero"):
+    """Jacobian-vector product: for each ``f[i]``, sum over j of d f[i] / d wrt[j] times
+    ``eval_points[j]``. A list (tuple) ``f`` gives a list (tuple).
+
+    ``disconnected_outputs`` ('raise', 'warn', 'ignore') applies, as in Theano, to an
+    output that is an input of the graph and not in ``wrt``; ``return_disconnected``
+    ('zero' or 'None') says what such an output gets.
+    """
+    import jitgraph.tensor as T
+    from jitgraph.graph.basic import clone_replace
+    if disconnected_outputs not in ("raise", "warn", "ignore"):
+        raise ValueError(f"Rop: disconnected_outputs={disconnected_outputs!r}: expected 'raise', 'warn' or "
+                         "'ignore'")
+    if str(return_disconnected).lower() not in ("zero", "none", "disconnected"):
+        raise ValueError(f"Rop: return_disconnected={return_disconnected!r}: expected 'zero' or 'None'")
+    using_list, using_tuple = isinstance(f, list), isinstance(f, tuple)
+    fs = [as_tensor_variable(v) for v in _as_list(f)]
+    wrt = [as_tensor_variable(w) if not isinstance(w, Variable) else w for w in _as_list(wrt)]
+    points = [as_tensor_variable(p) for p in _as_list(eval_points)]
+    if len(wrt) != len(points):
+        raise ValueError(f"Rop: {len(wrt)} wrt variable(s) but {len(points)} eval point(s)")
+    for k, (w, p) in enumerate(zip(wrt, points)):
+        if w.ndim != p.ndim:
+            raise ValueError(f"Rop: element {k} of wrt/eval_points have mismatched dimensionality: "
+                             f"{w.ndim} versus {p.ndim}")
+        if p.dtype != w.dtype:
+            points[k] = T.cast(p, w.dtype)
+
+    # One dummy seed u per distinct output; Lop(f, wrt, u) = J^T u.
+    seeds = {}
+    for v in fs:
+        if v not in seeds and v.owner is not None and not is_discrete(v.dtype):
+            seeds[v] = TensorType(v.dtype, v.broadcastable)("rop_seed")
+    float_wrt = [(w, p) for w, p in zip(wrt, points) if not is_discrete(w.dtype)]
+    products = {}
+    if seeds and float_wrt:
+        lops = grad(None, [w for w, _ in float_wrt], known_grads=seeds, disconnected_inputs="ignore")
+        inner = _total([T.sum(g * p) for g, (_, p) in zip(lops, float_wrt)])
+        jvps = grad(inner, list(seeds.values()), disconnected_inputs="ignore")
+        # J v no longer depends on u's values, only (perhaps) on its shape.
+        zeros = {u: T.zeros_like(v) for v, u in seeds.items()}
+        products = dict(zip(seeds, clone_replace(jvps, zeros)))
+
+    results = []
+    for v in fs:
+        if v in wrt:
+            results.append(points[wrt.index(v)])
+            continue
+        if v in products:
+            results.append(products[v])
+            continue
+        if v.owner is None:
+            msg = (f"Rop: output {v} is an input of the graph and not one of wrt, so it does not "
+                   "depend on wrt")
+            if disconnected_outputs == "raise":
+                raise DisconnectedInputError(msg)
+            if disconnected_outputs == "warn":
+                warnings.warn(msg, stacklevel=2)
+            if str(return_disconnected).lower() != "zero":
+                results.append(None)
+                continue
+        results.append(T.zeros_like(v))
+    return _format_as(using_list, using_tuple, results)
+
+
+__all__ = ["grad", "Lop", "Rop", "jacobian", "hessian", "verify_grad", "zero_grad", "disconnected_grad",
+           "DisconnectedInputError", "GradientError", "numeric_grad"]

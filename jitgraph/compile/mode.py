@@ -2,12 +2,16 @@
 
 _MODE_NAMES = {"FAST_RUN": "FAST_RUN", "FAST_COMPILE": "FAST_COMPILE", "DEBUG": "DEBUG",
                "DebugMode": "DEBUG", "DEBUG_MODE": "DEBUG"}
-# Theano's linker names and what they mean here.
+# Theano's linker names and what they mean here. Theano's 'vm' linkers run each op's C
+# code (only the loop over nodes is Python), so they are native; 'py' runs each op's
+# perform; 'c&py' runs both and compares, as DEBUG does.
 _LINKERS = {"cvm": "native", "c": "native", "c|py": "native", "c|py_nogc": "native", "vm": "native",
-            "cvm_nogc": "native", "native": "native", "py": "reference", "vm_nogc": "reference",
-            "reference": "reference", "debug": "debug"}
-_OPTIMIZERS = {"fast_run": "fast_run", "o4": "fast_run", "fast_compile": "fast_compile",
-               "merge": "fast_compile", "None": None, None: None}
+            "cvm_nogc": "native", "vm_nogc": "native", "native": "native", "py": "reference",
+            "reference": "reference", "c&py": "debug", "debug": "debug"}
+_OPTIMIZERS = {"fast_run": "fast_run", "o4": "fast_run", "o3": "fast_run", "o2": "fast_run",
+               "fast_run_stable": "fast_run", "stabilize": "fast_run", "unsafe": "fast_run",
+               "fast_compile": "fast_compile", "o1": "fast_compile", "merge": "fast_compile",
+               "None": None, None: None}
 
 
 class Mode:
@@ -17,11 +21,19 @@ class Mode:
     ``optimizer``: 'fast_run', 'fast_compile' or None.
     """
 
-    def __init__(self, linker="cvm", optimizer="fast_run", name=None):
-        if linker not in _LINKERS:
+    def __init__(self, linker=None, optimizer="default", name=None):
+        # Theano's defaults: linker None and optimizer 'default' mean the configured ones.
+        if linker is None:
+            linker = "cvm"
+        if isinstance(optimizer, str) and optimizer == "default":
+            from jitgraph.config import config
+            optimizer = config.optimizer
+        if not isinstance(linker, str) or linker not in _LINKERS:
             raise ValueError(f"Mode: unknown linker {linker!r}; known: {', '.join(sorted(map(str, _LINKERS)))}")
-        if optimizer not in _OPTIMIZERS:
-            raise ValueError(f"Mode: unknown optimizer {optimizer!r}; known: fast_run, fast_compile, None")
+        if not isinstance(optimizer, (str, type(None))) or optimizer not in _OPTIMIZERS:
+            known = ", ".join(sorted(map(str, _OPTIMIZERS)))
+            raise ValueError(f"Mode: unknown optimizer {optimizer!r}; known: {known}")
+        self.provided_linker, self.provided_optimizer = linker, optimizer
         self.linker = _LINKERS[linker]
         self.optimizer = _OPTIMIZERS[optimizer]
         self.name = name or f"Mode(linker={linker}, optimizer={optimizer})"
@@ -64,3 +76,8 @@ def get_mode(mode):
 
 FAST_RUN = PREDEFINED["FAST_RUN"]
 FAST_COMPILE = PREDEFINED["FAST_COMPILE"]
+
+
+def get_default_mode():
+    """The Mode ``function`` uses when none is given (Theano's name)."""
+    return get_mode(None)

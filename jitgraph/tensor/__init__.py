@@ -8,10 +8,17 @@ from jitgraph.tensor.shape import *  # noqa: F401,F403
 from jitgraph.tensor.shape import __all__ as _shape_all
 from jitgraph.tensor.subtensor import *  # noqa: F401,F403
 from jitgraph.tensor.subtensor import __all__ as _sub_all
+from jitgraph.tensor.advanced_subtensor import *  # noqa: F401,F403
+from jitgraph.tensor.advanced_subtensor import __all__ as _adv_sub_all
+from jitgraph.tensor.join import *  # noqa: F401,F403
+from jitgraph.tensor.join import __all__ as _join_all
+from jitgraph.tensor.extra_ops import *  # noqa: F401,F403
+from jitgraph.tensor.extra_ops import __all__ as _extra_ops_all
 from jitgraph.tensor.type import TensorType  # noqa: F401
 from jitgraph.tensor.var import TensorConstant, TensorVariable, as_tensor_variable, constant  # noqa: F401
 
 from jitgraph.tensor import nnet  # noqa: E402,F401
+from jitgraph.tensor import raw_random, shared_randomstreams  # noqa: E402,F401
 
 
 
@@ -26,3 +33,5 @@ def __getattr__(name):
 
 __all__ = list(_basic_all) + list(_math_all) + list(_shape_all) + list(_sub_all) + [
     "Elemwise", "DimShuffle", "CAReduce", "nnet"]
+__all__ += list(_adv_sub_all)
+__all__ += list(_join_all) + list(_extra_ops_all)

@@ -190,4 +190,7 @@ def _shape_args(shape):
     shape = as_tensor_variable(shape)
     if shape.ndim == 0:
         return [shape]
+    if shape.ndim != 1 or shape.type.shape[0] is None:
+        raise ValueError(f"zeros/ones: the shape {shape} ({shape.type}) must be a list or tuple, or an "
+                         "int vector of statically known length; pass a tuple such as (n, m)")
     return [shape[i] for i in range(shape.type.shape[0])]

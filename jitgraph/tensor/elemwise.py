@@ -211,6 +211,8 @@ def normalize_axis(axis, ndim, what="axis"):
         from jitgraph.graph.basic import Constant
         if isinstance(axis, Constant):
             axis = np.atleast_1d(axis.data).tolist()
+        elif hasattr(axis, "owner"):
+            raise TypeError(f"{what} must be a Python int or a list of ints, not a symbolic variable")
         axis = list(axis)
     out = []
     for a in axis:

@@ -48,7 +48,9 @@ def sum(x, axis=None, dtype=None, keepdims=False, acc_dtype=None):
     return _reduce("add", x, axis, keepdims, dtype)
 
 
-def prod(x, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+def prod(x, axis=None, dtype=None, keepdims=False, acc_dtype=None, no_zeros_in_input=False):
+    """Product over ``axis``. The gradient is exact with zeros in the input, so
+    ``no_zeros_in_input`` (Theano's shortcut) changes nothing."""
     x = as_tensor_variable(x)
     dtype = normalize_dtype(dtype) if dtype is not None else _sum_dtype(x.dtype)
     return _reduce("mul", x, axis, keepdims, dtype)
@@ -70,8 +72,9 @@ def any(x, axis=None, keepdims=False):
     return _reduce("or_", cast(x, "bool"), axis, keepdims)
 
 
-def mean(x, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-    """Arithmetic mean over ``axis``; integer inputs give float64."""
+def mean(x, axis=None, dtype=None, op=False, keepdims=False, acc_dtype=None):
+    """Arithmetic mean over ``axis``; integer inputs give float64. ``op`` (Theano's choice
+    between a Mean op and sum/size) gives the same value either way."""
     x = as_tensor_variable(x)
     axis_t = normalize_axis(axis, x.ndim)
     if dtype is not None:
@@ -88,7 +91,7 @@ def mean(x, axis=None, dtype=None, keepdims=False, acc_dtype=None):
     return elemwise_op("true_div")(s, cast(count, s.dtype))
 
 
-def var(x, axis=None, keepdims=False, ddof=0, corrected=False):
+def var(x, axis=None, ddof=0, keepdims=False, corrected=False):
     """Variance over ``axis`` (``ddof=1`` or ``corrected=True`` for the unbiased estimate)."""
     x = as_tensor_variable(x)
     axis_t = normalize_axis(axis, x.ndim)
@@ -104,7 +107,7 @@ def var(x, axis=None, keepdims=False, ddof=0, corrected=False):
     return s / cast(count - ddof, s.dtype)
 
 
-def std(x, axis=None, keepdims=False, ddof=0, corrected=False):
+def std(x, axis=None, ddof=0, keepdims=False, corrected=False):
     return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof, corrected=corrected))
 
 
@@ -219,7 +222,7 @@ def dot(x, y):
         return x * y
     if x.ndim <= 2 and y.ndim <= 2:
         return _dot(x, y)
-    return tensordot(x, y, axes=[[x.ndim - 1], [max(y.ndim - 2, 0)]])
+    return tensordot(x, y, axes=[[x.ndim - 1], [builtins.max(y.ndim - 2, 0)]])
 
 
 def outer(x, y):
@@ -233,25 +236,48 @@ def outer(x, y):
 
 
 def tensordot(a, b, axes=2):
-    """Sum products over the given axes (numpy's ``tensordot``), via transposes, reshapes and Dot."""
+    """Sum products over the given axes (numpy's ``tensordot``), via transposes, reshapes and Dot.
+
+    ``axes``: an int n (a's last n axes with b's first n) or a pair of axis lists."""
     a, b = as_tensor_variable(a), as_tensor_variable(b)
     if isinstance(axes, (int, np.integer)):
+        if not 0 <= axes <= builtins.min(a.ndim, b.ndim):
+            raise ValueError(f"tensordot: axes={axes} must be between 0 and the smaller rank "
+                             f"({a.ndim}-d and {b.ndim}-d operands)")
         axes = [list(range(a.ndim - axes, a.ndim)), list(range(axes))]
-    a_axes = [int(i) % a.ndim for i in np.atleast_1d(axes[0])]
-    b_axes = [int(i) % b.ndim for i in np.atleast_1d(axes[1])]
+    if len(axes) != 2:
+        raise ValueError(f"tensordot: axes must be an int or a pair of axis lists, got {axes!r}")
+    a_axes = _tensordot_axes(axes[0], a, "a")
+    b_axes = _tensordot_axes(axes[1], b, "b")
     if len(a_axes) != len(b_axes):
         raise ValueError(f"tensordot: axes {axes} pair {len(a_axes)} with {len(b_axes)} axes")
+    for da, db in zip(a_axes, b_axes):
+        sa_d, sb_d = a.type.shape[da], b.type.shape[db]
+        if sa_d is not None and sb_d is not None and sa_d != sb_d:
+            raise ValueError(f"tensordot: axis {da} of a (static shape {a.type.shape}) has size {sa_d} "
+                             f"but axis {db} of b (static shape {b.type.shape}) has size {sb_d}")
     a_free = [d for d in range(a.ndim) if d not in a_axes]
     b_free = [d for d in range(b.ndim) if d not in b_axes]
     at = dimshuffle(a, a_free + a_axes)
     bt = dimshuffle(b, b_axes + b_free)
     sa, sb = shape(a), shape(b)
-    k = _prod_dims(sa, a_axes)
-    a2 = reshape(at, [_prod_dims(sa, a_free), k], ndim=2)
-    b2 = reshape(bt, [k, _prod_dims(sb, b_free)], ndim=2)
+    # each operand reshaped with its own summed size, so a mismatch reaches Dot's shape check
+    a2 = reshape(at, [_prod_dims(sa, a_free), _prod_dims(sa, a_axes)], ndim=2)
+    b2 = reshape(bt, [_prod_dims(sb, b_axes), _prod_dims(sb, b_free)], ndim=2)
     out_shape = [sa[d] for d in a_free] + [sb[d] for d in b_free]
     res = _dot(a2, b2)
     return reshape(res, out_shape, ndim=len(out_shape))
+
+
+def _tensordot_axes(axes, x, what):
+    axes = [int(i) for i in np.atleast_1d(axes)]
+    for i in axes:
+        if not -x.ndim <= i < x.ndim:
+            raise ValueError(f"tensordot: axis {i} is out of range for {what}, a {x.ndim}-d operand")
+    axes = [i % x.ndim for i in axes]
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"tensordot: axes {axes} of {what} repeat an axis")
+    return axes
 
 
 def _prod_dims(shp, dims):
@@ -263,26 +289,59 @@ def _prod_dims(shp, dims):
 
 
 def batched_dot(a, b):
-    """Per-row products of the leading (batch) dimension."""
+    """``batched_dot(a, b)[i] = dot(a[i], b[i])`` over the leading (batch) dimension, as
+    Theano's: a vector operand scales the other's rows; 2- and 3-d operands multiply."""
     a, b = as_tensor_variable(a), as_tensor_variable(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise TypeError(f"batched_dot: both operands need a batch axis, got {a.ndim}-d and {b.ndim}-d")
+    if a.ndim == 1:
+        return a.dimshuffle(*([0] + ["x"] * (b.ndim - 1))) * b
+    if b.ndim == 1:
+        return a * b.dimshuffle(*([0] + ["x"] * (a.ndim - 1)))
     if a.ndim == 2 and b.ndim == 2:
         return sum(a * b, axis=1)
     if a.ndim == 3 and b.ndim == 2:
-        return sum(a * shape_padright(b).dimshuffle(0, "x", 1), axis=2)
+        return sum(a * b.dimshuffle(0, "x", 1), axis=2)
     if a.ndim == 2 and b.ndim == 3:
         return sum(shape_padright(a) * b, axis=1)
     if a.ndim == 3 and b.ndim == 3:
         return sum(a.dimshuffle(0, 1, 2, "x") * b.dimshuffle(0, "x", 1, 2), axis=2)
-    raise TypeError(f"batched_dot: unsupported ranks {a.ndim} and {b.ndim}")
+    raise TypeError(f"batched_dot: operands of more than 3 dimensions are not supported "
+                    f"(got {a.ndim}-d and {b.ndim}-d)")
 
 
-def norm(x, L, axis=None):
+def matmul(a, b):
+    """numpy's ``matmul`` (the ``@`` operator): ``dot`` for 1- and 2-d operands; above that,
+    a stack of matrix products over the leading dimensions (which broadcast as in Elemwise).
+    Theano has no ``@``; this is its obvious meaning."""
+    a, b = as_tensor_variable(a), as_tensor_variable(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("matmul (@): scalar operands are not allowed, use * instead")
+    if a.ndim <= 2 and b.ndim <= 2:
+        return dot(a, b)
+    a2 = a.dimshuffle("x", 0) if a.ndim == 1 else a
+    b2 = b.dimshuffle(0, "x") if b.ndim == 1 else b
+    nd = builtins.max(a2.ndim, b2.ndim)
+    from jitgraph.tensor.shape import shape_padleft
+    a2, b2 = shape_padleft(a2, nd - a2.ndim), shape_padleft(b2, nd - b2.ndim)
+    lead = list(range(nd - 2))
+    # (..., i, k, 1) * (..., 1, k, j) summed over k
+    out = sum(a2.dimshuffle(*lead, nd - 2, nd - 1, "x") * b2.dimshuffle(*lead, "x", nd - 2, nd - 1),
+              axis=nd - 1)
+    if a.ndim == 1:
+        out = out.dimshuffle(*lead, nd - 1)
+    if b.ndim == 1:
+        out = out.dimshuffle(*range(out.ndim - 1))
+    return out
+
+
+def norm(x, L, axis=None, keepdims=False):
     if L == 1:
-        return sum(abs(x), axis=axis)
+        return sum(abs(x), axis=axis, keepdims=keepdims)
     if L == 2:
-        return sqrt(sum(x * x, axis=axis))
-    return sum(abs(x) ** L, axis=axis) ** (1.0 / L)
+        return sqrt(sum(x * x, axis=axis, keepdims=keepdims))
+    return sum(abs(x) ** L, axis=axis, keepdims=keepdims) ** (1.0 / L)
 
 
 __all__ = ["sum", "prod", "max", "min", "all", "any", "mean", "var", "std", "argmax", "argmin",
-           "dot", "outer", "tensordot", "batched_dot", "norm", "Dot", "Argmax"]
+           "dot", "outer", "tensordot", "batched_dot", "matmul", "norm", "Dot", "Argmax"]

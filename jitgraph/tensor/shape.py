@@ -103,7 +103,10 @@ class Reshape(Op):
     def make_node(self, x, shp):
         x = as_tensor_variable(x)
         shp = as_shape_vector(shp)
+        if shp.type.shape[0] is not None and shp.type.shape[0] != self.ndim:
+            raise ValueError(f"reshape: the shape has {shp.type.shape[0]} entries but ndim={self.ndim}")
         static = _static_entries(shp, self.ndim)
+        _check_static_reshape(x, static)
         shape = [s if s is not None and s >= 0 else None for s in static]
         return Apply(self, [x, shp], [TensorType(x.dtype, shape=shape)()])
 
@@ -124,8 +127,30 @@ class Reshape(Op):
         return [reshape(output_grads[0], shape(x), ndim=x.ndim), None]
 
     def infer_shape(self, node, input_shapes):
+        import jitgraph.tensor as T
         shp = node.inputs[1]
-        return [tuple(shp[i] for i in range(self.ndim))]
+        static = _static_entries(shp, self.ndim)
+        if all(s is not None and s >= 0 for s in static):
+            return [tuple(static)]
+        # A -1 entry stands for the input's size over the product of the other entries
+        # (the product of all entries is minus that product).
+        size = T.prod(T.stack([T.cast(s, "int64") for s in input_shapes[0]])) if input_shapes[0] else 1
+        rest = size // T.maximum(-T.prod(shp), 1)
+        return [tuple(T.switch(T.eq(shp[i], -1), rest, shp[i]) for i in range(self.ndim))]
+
+
+def _check_static_reshape(x, static):
+    """Shape errors visible at graph-build time: entries below -1, two -1s, a size change."""
+    if any(s is not None and s < -1 for s in static):
+        raise ValueError(f"reshape: negative dimension in {tuple(static)} (only one -1 is allowed)")
+    if sum(s == -1 for s in static) > 1:
+        raise ValueError(f"reshape: at most one dimension can be -1, got {tuple(static)}")
+    if None in static or None in x.type.shape:
+        return
+    size, new = int(np.prod(x.type.shape)), int(np.prod(static))
+    if (-1 not in static and size != new) or (-1 in static and (new == 0 or size % -new)):
+        raise ValueError(f"reshape: cannot reshape {x} of static shape {x.type.shape} ({size} elements) "
+                         f"to {tuple(static)}")
 
 
 def reshape(x, newshape, ndim=None):
@@ -141,14 +166,22 @@ def reshape(x, newshape, ndim=None):
     return Reshape(ndim)(x, vec)
 
 
-def flatten(x, ndim=1, outdim=None):
+def flatten(x, ndim=None, outdim=None):
     """Keep the first ``ndim - 1`` dimensions and flatten the rest into one."""
     x = as_tensor_variable(x)
     ndim = outdim if outdim is not None else ndim
+    if ndim is None:
+        ndim = 1
     if not 1 <= ndim <= max(x.ndim, 1):
-        raise ValueError(f"flatten: ndim={ndim} must be between 1 and {x.ndim}")
-    dims = [x.shape[i] for i in range(ndim - 1)] + [-1]
-    return reshape(x, dims, ndim=ndim)
+        raise ValueError(f"flatten: ndim={ndim} must be between 1 and {max(x.ndim, 1)}")
+    # Static sizes go in as constants, so the result keeps Theano's broadcast pattern:
+    # the kept dims' flags, and the last dim broadcastable when all flattened dims are.
+    # The last size is a product, not -1, which numpy cannot resolve for (0, -1).
+    dims = [s if s is not None else x.shape[d] for d, s in enumerate(x.type.shape)]
+    last = 1
+    for s in dims[ndim - 1:]:
+        last = last * s
+    return reshape(x, dims[:ndim - 1] + [last], ndim=ndim)
 
 
 class Rebroadcast(Op):
@@ -214,9 +247,18 @@ class Alloc(Op):
         return Apply(self, [value] + dims, [TensorType(value.dtype, shape=shape)()])
 
     def perform(self, node, inputs, output_storage):
-        value, dims = inputs[0], [int(d) for d in inputs[1:]]
+        value, dims = np.asarray(inputs[0]), [int(d) for d in inputs[1:]]
         if any(d < 0 for d in dims):
             raise ValueError(f"alloc: negative dimension in {tuple(dims)}")
+        # As in Elemwise, only dimensions marked broadcastable may be repeated (the
+        # gradient sums over exactly those).
+        lead = len(dims) - value.ndim
+        for i, (b, size) in enumerate(zip(node.inputs[0].broadcastable, value.shape)):
+            if size != dims[lead + i] and not (b and size == 1):
+                raise ValueError(
+                    f"alloc: the value has shape {value.shape}, which does not fit the requested shape "
+                    f"{tuple(dims)} (dimension {i} of the value has size {size}, {dims[lead + i]} expected); "
+                    "only dimensions marked broadcastable can be repeated")
         out = np.empty(dims, dtype=node.outputs[0].type.numpy_dtype)
         out[...] = value
         output_storage[0][0] = out
@@ -255,9 +297,10 @@ def transpose(x, axes=None):
     x = as_tensor_variable(x)
     if axes is None:
         axes = list(range(x.ndim))[::-1]
-    if sorted(int(a) % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+    axes = [int(a) for a in axes]
+    if any(not -x.ndim <= a < x.ndim for a in axes) or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {tuple(axes)} is not a permutation of {x.ndim} dimensions")
-    return dimshuffle(x, [int(a) % x.ndim for a in axes])
+    return dimshuffle(x, [a % x.ndim for a in axes])
 
 
 def shape_padleft(x, n_ones=1):
@@ -271,8 +314,9 @@ def shape_padright(x, n_ones=1):
 
 
 def shape_padaxis(x, axis):
+    from jitgraph.tensor.join import check_axis
     x = as_tensor_variable(x)
-    axis = axis if axis >= 0 else x.ndim + 1 + axis
+    axis = check_axis(axis, x.ndim + 1, "shape_padaxis")
     order = list(range(x.ndim))
     order.insert(axis, "x")
     return dimshuffle(x, order)
@@ -288,12 +332,29 @@ def broadcast_like(value, like):
     return out
 
 
-def stack(tensors, axis=0):
-    """Join equal-shaped tensors along a new axis."""
+def stack(*tensors, **kwargs):
+    """Join equal-shaped tensors along a new axis: ``stack(tensors, axis=0)``.
+
+    Theano's older spelling ``stack(x, y, z)`` works too. Scalars (and Python numbers)
+    stacked along axis 0 or -1 make a vector of their upcast dtype.
+    """
+    unknown = set(kwargs) - {"tensors", "axis"}
+    if unknown:
+        raise TypeError(f"stack() got unexpected keyword argument(s) {sorted(unknown)}")
+    axis = kwargs.get("axis", 0)
+    if "tensors" in kwargs:
+        if tensors:
+            raise TypeError("stack: tensors given both positionally and as tensors=")
+        tensors = kwargs["tensors"]
+    elif tensors and isinstance(tensors[0], (list, tuple)):
+        if len(tensors) > 2 or (len(tensors) == 2 and "axis" in kwargs):
+            raise TypeError("stack(tensors, axis=0) takes a list of tensors and an axis")
+        axis = tensors[1] if len(tensors) == 2 else axis
+        tensors = tensors[0]
     tensors = [as_tensor_variable(t) for t in tensors]
     if not tensors:
         raise ValueError("stack needs at least one tensor")
-    if axis == 0 and all(t.ndim == 0 for t in tensors):
+    if all(t.ndim == 0 for t in tensors) and axis in (0, -1):
         return make_vector(*tensors)
     from jitgraph.tensor.join import concatenate
     return concatenate([shape_padaxis(t, axis) for t in tensors], axis=axis)

@@ -213,10 +213,8 @@ def _normalize_index(x, index):
                     inputs.append(_index_scalar(p, what))
             out_dim += 1
             continue
-        if _is_advanced(i):
-            raise NotImplementedError(
-                "integer-array and boolean-mask indexing come with the tensor-API issue; "
-                "use basic slices and integer scalars here")
+        if _is_advanced(i):   # getitem sends these to advanced_subtensor
+            raise TypeError(f"basic indexing got the array index {i!r}; use x[...] (getitem)")
         idx_list.append("int")
         inputs.append(_index_scalar(i, "an index"))
     if len(idx_list) > x.ndim:
@@ -235,6 +233,9 @@ def _is_advanced(i):
 def getitem(x, index):
     """``x[index]`` for a tensor variable ``x``."""
     import jitgraph.tensor as T
+    if any(_is_advanced(i) for i in (index if isinstance(index, tuple) else (index,))):
+        from jitgraph.tensor.advanced_subtensor import advanced_getitem
+        return advanced_getitem(x, index)
     idx_list, inputs, newaxes = _normalize_index(x, index)
     while idx_list and idx_list[-1] == ("slice", False, False, False):
         idx_list.pop()

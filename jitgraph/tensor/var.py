@@ -44,8 +44,8 @@ class _TensorOperators:
     def __neg__(self): return _T().neg(self)
     def __pos__(self): return self
     def __abs__(self): return _T().abs_(self)
-    def __matmul__(self, other): return _T().dot(self, other)
-    def __rmatmul__(self, other): return _T().dot(other, self)
+    def __matmul__(self, other): return _T().matmul(self, other)
+    def __rmatmul__(self, other): return _T().matmul(other, self)
 
     # comparisons (not == / !=, see __hash__)
     def __lt__(self, other): return _T().lt(self, other)
@@ -116,17 +116,18 @@ class _TensorOperators:
     def sum(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
         return _T().sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
-    def prod(self, axis=None, dtype=None, keepdims=False):
+    def prod(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
         return _T().prod(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
-    def mean(self, axis=None, dtype=None, keepdims=False):
+    def mean(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
         return _T().mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
-    def var(self, axis=None, keepdims=False, ddof=0):
-        return _T().var(self, axis=axis, keepdims=keepdims, ddof=ddof)
+    # Theano's positional order: axis, ddof, keepdims, corrected
+    def var(self, axis=None, ddof=0, keepdims=False, corrected=False):
+        return _T().var(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
 
-    def std(self, axis=None, keepdims=False, ddof=0):
-        return _T().std(self, axis=axis, keepdims=keepdims, ddof=ddof)
+    def std(self, axis=None, ddof=0, keepdims=False, corrected=False):
+        return _T().std(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
 
     def max(self, axis=None, keepdims=False):
         return _T().max(self, axis=axis, keepdims=keepdims)
@@ -155,8 +156,8 @@ class _TensorOperators:
     def round(self, mode="half_to_even"):
         return _T().round(self, mode)
 
-    def norm(self, L, axis=None):
-        return _T().norm(self, L, axis)
+    def norm(self, L, axis=None, keepdims=False):
+        return _T().norm(self, L, axis, keepdims)
 
     def nonzero_values(self):
         return self.flatten()[_T().flatnonzero(self)]
