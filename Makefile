@@ -18,7 +18,25 @@ demo: $(STAMP)
 	$(PY) build_tools/demo.py
 
 test: $(STAMP)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n 2 tests
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Benchmarks against numpy, PyTensor and JAX (build_tools/bench.py). The bench extra is
+# installed once, on top of the test install; BENCH_ARGS passes options, e.g.
+# `make bench BENCH_ARGS="--only mlp --json mlp.json"`.
+BENCH_STAMP := $(VENV)/.bench-installed
+BENCH_ARGS ?=
+
+.PHONY: bench bench-quick
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install -q -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) build_tools/bench.py $(BENCH_ARGS)
+
+bench-quick: $(BENCH_STAMP)
+	$(PY) build_tools/bench.py --quick $(BENCH_ARGS)

@@ -203,7 +203,7 @@ class FunctionMaker:
         self.shared_vars = shared_vars
         self.fgraph = FunctionGraph(explicit + shared_vars, out_vars + [e for _, e in updates])
         self.n_outputs = len(out_vars)
-        self.program = ReferenceProgram(self.fgraph, self.fgraph.inputs)
+        self.program = make_program(self.fgraph, self.mode, self.name, per_node=bool(spec["profile"]))
 
     @staticmethod
     def _add_default_updates(out_vars, updates, given, no_default_updates):
@@ -229,6 +229,31 @@ class FunctionMaker:
 
     def create(self):
         return Function(self)
+
+
+_warned_no_compiler = []
+
+
+def make_program(fgraph, mode, name=None, per_node=False):
+    """The executor for ``mode``: native code (FAST_RUN), the numpy reference
+    (FAST_COMPILE), or per-node comparison of both (DEBUG). ``per_node`` builds one
+    native module per node (profiling times each). Without a working C compiler,
+    native modes warn once and use the reference."""
+    if mode.linker == "reference":
+        return ReferenceProgram(fgraph, fgraph.inputs)
+    from jitgraph.cache.build import CompilerNotFoundError
+    try:
+        if mode.linker == "debug":
+            from jitgraph.compile.debug_program import DebugProgram
+            return DebugProgram(fgraph, fgraph.inputs, name)
+        from jitgraph.compile.native_program import NativeProgram
+        return NativeProgram(fgraph, fgraph.inputs, name, per_node=per_node)
+    except CompilerNotFoundError as exc:
+        if not _warned_no_compiler:
+            warnings.warn(f"no C compiler ({exc}); FAST_RUN falls back to the numpy reference executor",
+                          stacklevel=4)
+            _warned_no_compiler.append(True)
+        return ReferenceProgram(fgraph, fgraph.inputs)
 
 
 def _config():
@@ -294,9 +319,20 @@ class Function:
         self._updates = [(sv, n_out + k) for k, (sv, _) in enumerate(maker.updates)]
         self._update_lock = threading.Lock()
         self.profile = None
-        if maker.spec["profile"]:
-            self.profile = ProfileStats(self.name)
+        given = maker.spec["profile"]
+        if given:
+            self.profile = given if isinstance(given, ProfileStats) else ProfileStats(self.name)
             program.profile = self.profile
+        stages = getattr(program, "stages", None)
+        if stages is not None and len(stages) == 1 and self.profile is None:
+            # one native call: arguments go straight to the trampoline, which checks them
+            self._stage = stages[0]
+            self._consts = [v.data for v in self._stage.inputs[len(fg.inputs):]]
+            self._shared_values = [sv.container for sv in maker.shared_vars]
+            self._output_copy = [False] * len(fg.outputs)
+            self._call = self._call_native
+        else:
+            self._call = self._call_program
 
     @staticmethod
     def _plan_copies(fg, n_out, borrow):
@@ -315,6 +351,29 @@ class Function:
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != self._n_inputs:
             args = self._bind(args, kwargs)
+        results = self._call(args)
+        if self._updates:
+            with self._update_lock:
+                for sv, k in self._updates:
+                    sv.container[0] = results[k]
+        if self._single:
+            return results[0]
+        return results[:self._n_outputs]
+
+    def _call_native(self, args):
+        arglist = list(args)
+        for cell in self._shared_values:
+            arglist.append(cell[0])
+        arglist += self._consts
+        res = self._stage.caller(arglist)
+        if type(res) is int:
+            # not exactly the declared types: validate (raising clear errors) and convert
+            for k, (_, check) in enumerate(self._checks):
+                arglist[k] = check(arglist[k])
+            res = self._stage.call(arglist)
+        return res
+
+    def _call_program(self, args):
         program = self._program
         values = program.new_values()
         if self.trust_input:
@@ -330,13 +389,7 @@ class Function:
         for k, c in enumerate(copies):
             if c:
                 results[k] = np.array(results[k], copy=True)
-        if self._updates:
-            with self._update_lock:
-                for sv, k in self._updates:
-                    sv.container[0] = results[k]
-        if self._single:
-            return results[0]
-        return results[:self._n_outputs]
+        return results
 
     def _bind(self, args, kwargs):
         n = self._n_inputs

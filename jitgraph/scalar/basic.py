@@ -88,11 +88,13 @@ class ScalarOp:
     parameterised ones such as Cast)."""
 
     def __init__(self, name, nin, nfunc, c_expr, dtype_rule, grad=None, commutative=False,
-                 associative=False, identity=None, symbol=None):
+                 associative=False, identity=None, symbol=None, c_expr_int=None, operand_rule=None):
         self.name = name
         self.nin = nin          # -1: any number >= 1
         self.nfunc = nfunc
         self.c_expr = c_expr
+        self.c_expr_int = c_expr_int      # used when the operands are integers or bools
+        self.operand_rule = operand_rule  # (input dtypes, output dtype) -> operand dtypes
         self.dtype_rule = dtype_rule
         self._grad = grad
         self.commutative = commutative
@@ -107,6 +109,26 @@ class ScalarOp:
 
     def impl(self, *args):
         return self.nfunc(*args)
+
+    def operand_dtypes(self, in_dtypes, out_dtype):
+        """The dtypes the operands are converted to before the C expression applies
+        (numpy computes in the result type; comparisons in the inputs' common type)."""
+        if self.operand_rule is not None:
+            return list(self.operand_rule(list(in_dtypes), out_dtype))
+        return [out_dtype] * len(in_dtypes)
+
+    def c_code(self, in_dtypes, out_dtype, operands):
+        """The C expression for already-converted operand expressions."""
+        op_dtypes = self.operand_dtypes(in_dtypes, out_dtype)
+        expr = self.c_expr
+        if self.c_expr_int is not None and all(is_discrete(d) for d in op_dtypes):
+            expr = self.c_expr_int
+        if self.nin == -1 and len(operands) > 2:
+            text = expr.format(operands[0], operands[1])
+            for x in operands[2:]:
+                text = expr.format(text, x)
+            return text
+        return expr.format(*operands)
 
     def grad(self, inputs, output, gz):
         """Gradients w.r.t. each input as tensor expressions; None where undefined."""
@@ -132,7 +154,7 @@ class ScalarOp:
 class Cast(ScalarOp):
     def __init__(self, dtype):
         super().__init__(f"cast_{dtype}", 1, None, f"(({_C_TYPES[dtype]})({{0}}))",
-                         lambda d: dtype, grad=None)
+                         lambda d: dtype, grad=None, operand_rule=lambda ins, out: ins)
         self.o_dtype = dtype
         self.params = (dtype,)
 
@@ -218,9 +240,10 @@ def _g_true_div(T, xs, z, gz):
 
 
 def _g_minmax(T, xs, z, gz):
-    # on ties both inputs receive the gradient, as in Theano
+    # on a tie the first input takes the whole gradient, as in Theano 1.0.5
     x, y = xs
-    return [T.switch(T.eq(z, x), gz, 0), T.switch(T.eq(z, y), gz, 0)]
+    first = T.eq(z, x)
+    return [T.switch(first, gz, 0), T.switch(first, 0, gz)]
 
 
 def _g_switch(T, xs, z, gz):
@@ -243,20 +266,26 @@ def _g_unary(fn):
 
 _SQRT_PI = float(np.sqrt(np.pi))
 
+
+def _float_operand(ins, out):
+    return ["float64" if is_discrete(d) else d for d in ins]
+
 define("add", -1, np.add, "({0} + {1})", rule_upcast, _g_add, commutative=True,
        associative=True, identity=0, symbol="+")
 define("sub", 2, np.subtract, "({0} - {1})", rule_upcast_nobool,
        lambda T, xs, z, gz: [gz, -gz], symbol="-")
 define("mul", -1, np.multiply, "({0} * {1})", rule_upcast, _g_mul, commutative=True,
        associative=True, identity=1, symbol="*")
-define("true_div", 2, np.true_divide, "((double)({0}) / (double)({1}))", rule_true_div, _g_true_div, symbol="/")
+define("true_div", 2, np.true_divide, "({0} / {1})", rule_true_div, _g_true_div, symbol="/")
 define("int_div", 2, _int_div, "jg_floor_div({0}, {1})", rule_upcast, None, symbol="//")
 define("mod", 2, np.mod, "jg_mod({0}, {1})", rule_upcast,
        lambda T, xs, z, gz: [gz, None if is_discrete(xs[1].dtype) else -gz * T.floor(xs[0] / xs[1])],
        symbol="%")
-define("pow", 2, np.power, "pow({0}, {1})", rule_upcast_nobool, _g_pow, symbol="**")
-define("maximum", 2, np.maximum, "jg_max({0}, {1})", rule_upcast, _g_minmax, commutative=True)
-define("minimum", 2, np.minimum, "jg_min({0}, {1})", rule_upcast, _g_minmax, commutative=True)
+define("pow", 2, np.power, "jg_pow({0}, {1})", rule_upcast_nobool, _g_pow, symbol="**")
+define("maximum", 2, np.maximum, "jg_max({0}, {1})", rule_upcast, _g_minmax, commutative=True,
+       c_expr_int="jg_imax({0}, {1})")
+define("minimum", 2, np.minimum, "jg_min({0}, {1})", rule_upcast, _g_minmax, commutative=True,
+       c_expr_int="jg_imin({0}, {1})")
 define("arctan2", 2, np.arctan2, "atan2({0}, {1})", rule_float,
        lambda T, xs, z, gz: [gz * xs[1] / (xs[0] ** 2 + xs[1] ** 2),
                              -gz * xs[0] / (xs[0] ** 2 + xs[1] ** 2)])
@@ -264,21 +293,25 @@ for _name, _fn, _sym in (("lt", np.less, "<"), ("gt", np.greater, ">"), ("le", n
                          ("ge", np.greater_equal, ">="), ("eq", np.equal, "=="),
                          ("neq", np.not_equal, "!=")):
     define(_name, 2, _fn, f"({{0}} {_sym} {{1}})", rule_bool, lambda T, xs, z, gz: [None, None],
-           symbol=_sym)
+           symbol=_sym, operand_rule=lambda ins, out: [upcast(*ins)] * 2)
 define("and_", 2, np.bitwise_and, "({0} & {1})", rule_int_only, symbol="&", commutative=True)
 define("or_", 2, np.bitwise_or, "({0} | {1})", rule_int_only, symbol="|", commutative=True)
 define("xor", 2, np.bitwise_xor, "({0} ^ {1})", rule_int_only, symbol="^", commutative=True)
-define("invert", 1, np.invert, "jg_invert({0})", rule_int_only, symbol="~")
-define("switch", 3, np.where, "({0} ? {1} : {2})", rule_switch, _g_switch)
-define("clip", 3, np.clip, "jg_clip({0}, {1}, {2})", lambda x, lo, hi: upcast(x, lo, hi), _g_clip)
+define("invert", 1, np.invert, "jg_invert({0})", rule_int_only, symbol="~",
+       operand_rule=lambda ins, out: ins)
+define("switch", 3, np.where, "({0} ? {1} : {2})", rule_switch, _g_switch,
+       operand_rule=lambda ins, out: [ins[0], out, out])
+define("clip", 3, np.clip, "jg_min(jg_max({0}, {1}), {2})", lambda x, lo, hi: upcast(x, lo, hi), _g_clip,
+       c_expr_int="jg_imin(jg_imax({0}, {1}), {2})")
 define("second", 2, lambda a, b: np.broadcast_to(b, np.broadcast_shapes(np.shape(a), np.shape(b))),
-       "({1})", rule_second, lambda T, xs, z, gz: [None, gz])
+       "({1})", rule_second, lambda T, xs, z, gz: [None, gz], operand_rule=lambda ins, out: [ins[0], out])
 define("identity", 1, lambda x: np.array(x, copy=True), "({0})", rule_same, _g_unary(lambda T, x, z, gz: gz))
 
 define("neg", 1, np.negative, "(-{0})", rule_upcast_nobool, _g_unary(lambda T, x, z, gz: -gz), symbol="-")
 define("abs", 1, np.abs, "jg_abs({0})", rule_upcast,
-       _g_unary(lambda T, x, z, gz: gz * T.sgn(x)))
-define("sgn", 1, np.sign, "jg_sgn({0})", rule_upcast_nobool, _g_unary(lambda T, x, z, gz: None))
+       _g_unary(lambda T, x, z, gz: gz * T.sgn(x)), c_expr_int="jg_iabs({0})")
+define("sgn", 1, np.sign, "jg_sgn({0})", rule_upcast_nobool, _g_unary(lambda T, x, z, gz: None),
+       c_expr_int="jg_isgn({0})")
 define("exp", 1, np.exp, "exp({0})", rule_float, _g_unary(lambda T, x, z, gz: gz * z))
 define("exp2", 1, np.exp2, "exp2({0})", rule_float, _g_unary(lambda T, x, z, gz: gz * z * np.log(2.0)))
 define("expm1", 1, np.expm1, "expm1({0})", rule_float, _g_unary(lambda T, x, z, gz: gz * (z + 1)))
@@ -288,7 +321,7 @@ define("log10", 1, np.log10, "log10({0})", rule_float, _g_unary(lambda T, x, z, 
 define("log1p", 1, np.log1p, "log1p({0})", rule_float, _g_unary(lambda T, x, z, gz: gz / (1 + x)))
 define("sqrt", 1, np.sqrt, "sqrt({0})", rule_float, _g_unary(lambda T, x, z, gz: gz * 0.5 / z))
 define("sqr", 1, np.square, "({0} * {0})", rule_upcast, _g_unary(lambda T, x, z, gz: gz * 2 * x))
-define("inv", 1, np.reciprocal, "(1.0 / {0})", rule_float, _g_unary(lambda T, x, z, gz: -gz * z * z))
+define("inv", 1, np.reciprocal, "(1 / {0})", rule_float, _g_unary(lambda T, x, z, gz: -gz * z * z))
 define("sin", 1, np.sin, "sin({0})", rule_float, _g_unary(lambda T, x, z, gz: gz * T.cos(x)))
 define("cos", 1, np.cos, "cos({0})", rule_float, _g_unary(lambda T, x, z, gz: -gz * T.sin(x)))
 define("tan", 1, np.tan, "tan({0})", rule_float, _g_unary(lambda T, x, z, gz: gz * (1 + z * z)))
@@ -315,8 +348,10 @@ define("trunc", 1, np.trunc, "trunc({0})", rule_float, _g_unary(lambda T, x, z, 
 define("round_half_to_even", 1, np.round, "nearbyint({0})", rule_float, _g_unary(lambda T, x, z, gz: None))
 define("round_half_away_from_zero", 1, _round_half_away, "round({0})", rule_float,
        _g_unary(lambda T, x, z, gz: None))
-define("isnan", 1, np.isnan, "isnan({0})", rule_bool, _g_unary(lambda T, x, z, gz: None))
-define("isinf", 1, np.isinf, "isinf({0})", rule_bool, _g_unary(lambda T, x, z, gz: None))
+define("isnan", 1, np.isnan, "isnan({0})", rule_bool, _g_unary(lambda T, x, z, gz: None),
+       operand_rule=_float_operand)
+define("isinf", 1, np.isinf, "isinf({0})", rule_bool, _g_unary(lambda T, x, z, gz: None),
+       operand_rule=_float_operand)
 define("sigmoid", 1, _sigmoid, "jg_sigmoid({0})", rule_float,
        _g_unary(lambda T, x, z, gz: gz * z * (1 - z)))
 define("softplus", 1, _softplus, "jg_softplus({0})", rule_float,

@@ -1,0 +1,160 @@
+"""The native executor: a FunctionGraph split into segments of nodes with native code,
+each lowered, emitted as C, built (through the cache) and called through the
+trampoline; nodes without native code run their numpy reference in between.
+
+In the common case the whole graph is one segment and one native call per Python call.
+"""
+import time
+
+import numpy as np
+
+from jitgraph.codegen.c import emit_c
+from jitgraph.codegen.lower import lower_nodes, lowering_for
+from jitgraph.compile.executor import _with_node
+from jitgraph.graph.basic import Constant
+from jitgraph.tensor.type import TensorType
+from jitgraph.runtime.cpu import Caller, build_module
+
+
+def _is_array(v):
+    return isinstance(v.type, TensorType)
+
+
+def _is_embedded_constant(v):
+    return isinstance(v, Constant) and v.ndim == 0
+
+
+class NativeStage:
+    """One native segment: ``inputs`` -> ``outputs`` through one module call."""
+
+    def __init__(self, nodes, inputs, outputs, summary):
+        self.nodes = nodes
+        self.inputs = inputs
+        self.outputs = outputs
+        kernel = lower_nodes(nodes, inputs, outputs, summary=summary)
+        self.source = emit_c(kernel)
+        self.module = build_module(kernel, self.source)
+        self.caller = Caller(self.module, [v.type for v in inputs], len(outputs))
+
+    def call(self, arglist):
+        res = self.caller(arglist)
+        if type(res) is int:
+            return self._call_converted(arglist, res)
+        return res
+
+    def _call_converted(self, arglist, bad):
+        """An argument that is not a well-behaved ndarray of the exact type: convert it
+        (each argument was validated already, so this only fixes layout/byte order)."""
+        fixed = list(arglist)
+        for i, (v, a) in enumerate(zip(self.inputs, fixed)):
+            fixed[i] = np.require(np.asarray(a, dtype=v.type.numpy_dtype), requirements=["A", "O"])
+            if not fixed[i].dtype.isnative:
+                fixed[i] = fixed[i].astype(fixed[i].dtype.newbyteorder("="))
+        res = self.caller(fixed)
+        if type(res) is int:
+            raise TypeError(f"argument {res} of a native segment has type {type(fixed[res]).__name__}, "
+                            f"expected an ndarray of {self.inputs[res].type}")
+        return res
+
+
+class NativeProgram:
+    """Runs a FunctionGraph natively. ``slot``/``new_values``/``run`` mirror the
+    reference executor so ``Function`` drives both the same way."""
+
+    def __init__(self, fgraph, root_vars, name=None, per_node=False):
+        order = fgraph.toposort()
+        self.order = order
+        self.profile = None
+        slot = {}
+        for v in root_vars:
+            slot.setdefault(v, len(slot))
+        self.constants = []
+        for node in order:
+            for v in node.inputs + node.outputs:
+                if v not in slot:
+                    slot[v] = len(slot)
+                    if isinstance(v, Constant):
+                        self.constants.append((slot[v], v.data))
+        for v in fgraph.outputs:
+            if v not in slot:
+                slot[v] = len(slot)
+                if isinstance(v, Constant):
+                    self.constants.append((slot[v], v.data))
+        self.slot = slot
+        self.nslots = len(slot)
+        self.output_slots = [slot[v] for v in fgraph.outputs]
+        self.stages = self._plan(fgraph, order, root_vars, name, per_node)
+        self.n_native = sum(isinstance(s, NativeStage) for s in self.stages)
+
+    def _plan(self, fgraph, order, root_vars, name, per_node):
+        """Group consecutive nodes with native code into segments. A segment takes every
+        graph root first (so a one-segment program is called with the function's own
+        arguments), then the other values it reads; it returns what later stages or the
+        caller need."""
+        groups = []
+        for node in order:
+            native = lowering_for(node) is not None
+            if native and groups and groups[-1][0] and not per_node:
+                groups[-1][1].append(node)
+            else:
+                groups.append((native, [node]))
+        if not groups or not groups[-1][0]:
+            groups.append((True, []))   # a last native stage gives every output its own buffer
+        stages, later = [], [set() for _ in groups]
+        needed = set(fgraph.outputs)
+        for k in range(len(groups) - 1, -1, -1):
+            later[k] = set(needed)
+            for node in groups[k][1]:
+                needed.update(node.inputs)
+        for k, (native, nodes) in enumerate(groups):
+            if not native:
+                stages.append(("ref", nodes[0]))
+                continue
+            last = k == len(groups) - 1
+            produced = {o for n in nodes for o in n.outputs}
+            reads = [i for n in nodes for i in n.inputs] + (list(fgraph.outputs) if last else [])
+            # Values that are not arrays (a RandomState generator) never enter native code;
+            # they stay in the value table, where reference stages read and write them.
+            inputs = [v for v in root_vars if _is_array(v)] if last else []
+            for v in reads:
+                if v not in produced and v not in inputs and not _is_embedded_constant(v) and _is_array(v):
+                    inputs.append(v)
+            if last:
+                outputs = [v for v in fgraph.outputs if _is_array(v)]
+            else:
+                outputs = sorted((v for v in produced if v in later[k]), key=lambda v: self.slot[v])
+            summary = f"{name or 'function'}: {len(nodes)} node(s): " + ", ".join(
+                sorted({str(n.op) for n in nodes}))[:160]
+            stages.append(NativeStage(nodes, inputs, outputs, summary))
+        return stages
+
+    def new_values(self):
+        values = [None] * self.nslots
+        for s, data in self.constants:
+            values[s] = data
+        return values
+
+    def run(self, values):
+        slot = self.slot
+        profile = self.profile
+        for stage in self.stages:
+            t0 = time.perf_counter() if profile is not None else 0.0
+            if type(stage) is tuple:
+                node = stage[1]
+                args = [values[slot[v]] for v in node.inputs]
+                storage = [[None] for _ in node.outputs]
+                try:
+                    node.op.perform(node, args, storage)
+                except Exception as exc:
+                    raise _with_node(exc, node, args) from exc
+                for v, cell in zip(node.outputs, storage):
+                    values[slot[v]] = cell[0]
+            else:
+                results = stage.call([values[slot[v]] for v in stage.inputs])
+                for v, r in zip(stage.outputs, results):
+                    values[slot[v]] = r
+            if profile is not None:
+                nodes = [stage[1]] if type(stage) is tuple else stage.nodes
+                for node in nodes:
+                    profile.record(node, (time.perf_counter() - t0) / max(len(nodes), 1))
+        return [values[i] for i in self.output_slots]

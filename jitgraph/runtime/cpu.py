@@ -1,0 +1,193 @@
+"""Loading and calling native CPU modules through the cffi trampoline.
+
+The trampoline is a cffi API-mode extension built once per Python/numpy version (a
+cache entry of its own). Generated modules are plain C shared libraries; they are
+opened with cffi's ABI mode only to find ``jg_entry``, and every call goes through
+``jg_run`` in the trampoline with the entry's address.
+"""
+import contextlib
+import importlib.util
+import io
+import os
+import sys
+import sysconfig
+import threading
+
+import cffi
+import numpy as np
+
+from jitgraph.codegen.c import CODEGEN_VERSION, DTYPE_CODES, template_text
+
+TRAMPOLINE_VERSION = "2"
+_ERR_LEN = 1024
+_STATUS_ERRORS = {1: ValueError, 2: IndexError, 3: MemoryError}
+JG_ERR_BADARG = 10
+
+_CDEF = """
+typedef struct { void *data; int64_t shape[8]; int64_t strides[8]; int32_t ndim, dtype; } jg_buffer;
+typedef struct jg_call jg_call;
+struct jg_call {
+    jg_buffer *args; int32_t nargs;
+    int (*alloc)(jg_call *call, int32_t arg_index, jg_buffer *buf);
+    void *alloc_ctx; int32_t num_threads; void *device; char *err; int32_t err_len;
+};
+int jg_run(void *entry, intptr_t args_addr, intptr_t results_addr, jg_call *call,
+           const int32_t *sig, int32_t n_in, int32_t *bad);
+"""
+
+_lock = threading.Lock()
+_trampoline = None
+
+
+def num_threads():
+    """Threads for OpenMP loops: the cores this process may use (BLAS gets the same
+    number; the two never run at once, so together they don't oversubscribe)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def _trampoline_source():
+    return template_text("jg_abi.h") + "\n" + template_text("trampoline.c")
+
+
+def trampoline():
+    """(ffi, lib) of the trampoline, building it into the cache on first use."""
+    global _trampoline
+    if _trampoline is None:
+        with _lock:
+            if _trampoline is None:
+                _trampoline = _load_trampoline()
+    return _trampoline
+
+
+def _load_trampoline():
+    from jitgraph.cache import compile_shared_library, compute_key, default_store
+    name = f"_jg_trampoline_v{TRAMPOLINE_VERSION}"
+    ffi = cffi.FFI()
+    ffi.cdef(_CDEF)
+    ffi.set_source(name, _trampoline_source())
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        c_path = os.path.join(tmp, name + ".c")
+        with contextlib.redirect_stdout(io.StringIO()):   # cffi announces the file it writes
+            ffi.emit_c_code(c_path)
+        with open(c_path) as fh:
+            # the trampoline uses numpy's C API, which the limited API cffi defaults to lacks
+            source = "#define _CFFI_NO_LIMITED_API 1\n" + fh.read()
+    ext = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    includes = [sysconfig.get_paths()["include"], np.get_include()]
+    parts = {"what": "trampoline", "version": TRAMPOLINE_VERSION, "source": source, "python": sys.version,
+             "numpy": np.__version__, "ext": ext}
+    key = compute_key(parts)
+    entry = default_store().get_or_build(
+        key, target="c", source=source, source_name="source.c", summary="cffi trampoline",
+        build=lambda src, out: compile_shared_library(src, out, flags=["-O2"] + [f"-I{p}" for p in includes],
+                                                      libs=[]))
+    spec = importlib.util.spec_from_file_location(name, entry.module_path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ffi, module.lib
+
+
+def blas_link_flags():
+    import scipy_openblas32
+    libdir = scipy_openblas32.get_lib_dir()
+    return [f"-L{libdir}", f"-l{scipy_openblas32.get_library()}", f"-Wl,-rpath,{libdir}"]
+
+
+def blas_fingerprint():
+    import scipy_openblas32
+    return f"scipy-openblas32 {scipy_openblas32.__version__}"
+
+
+_blas_threads_set = False
+
+
+def _configure_threads():
+    """OpenMP workers that spin after a loop would steal the cores BLAS needs next."""
+    global _blas_threads_set
+    if _blas_threads_set:
+        return
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    try:
+        import ctypes
+        import scipy_openblas32
+        lib = ctypes.CDLL(os.path.join(scipy_openblas32.get_lib_dir(), "libscipy_openblas.so"))
+        lib.scipy_openblas_set_num_threads(num_threads())
+    except OSError:
+        pass
+    _blas_threads_set = True
+
+
+class NativeModule:
+    """A loaded generated module; ``caller(...)`` makes a per-function call closure."""
+
+    _abi = None
+
+    def __init__(self, path):
+        if NativeModule._abi is None:
+            abi = cffi.FFI()
+            abi.cdef("int jg_entry(void *call);")
+            NativeModule._abi = abi
+        abi = NativeModule._abi
+        self.path = path
+        self._lib = abi.dlopen(path)
+        self.entry_address = int(abi.cast("uintptr_t", abi.addressof(self._lib, "jg_entry")))
+
+
+def build_module(kernel, source):
+    """Build (or find in the cache) the module for ``source``; returns a NativeModule."""
+    from jitgraph.cache import compile_shared_library, compute_key, default_store
+    from jitgraph.config import config
+    _configure_threads()
+    flags = ["-O3", "-march=native", "-fopenmp", "-fwrapv", "-std=gnu11"] + config.cxxflags.split()
+    libs = ["-lm", "-fopenmp"] + (blas_link_flags() if kernel.uses_blas else [])
+    parts = {"source": source, "codegen": CODEGEN_VERSION, "flags": flags, "libs": libs,
+             "blas": blas_fingerprint() if kernel.uses_blas else None}
+    key = compute_key(parts)
+    entry = default_store().get_or_build(
+        key, target="c", source=source, source_name="source.c", summary=kernel.summary,
+        build=lambda src, out: compile_shared_library(src, out, flags=flags, libs=libs))
+    return NativeModule(entry.module_path)
+
+
+class Caller:
+    """Calls one module with a fixed signature: ``n_in`` argument arrays of known dtype
+    and ndim, ``n_out`` results. The call struct is reused; the trampoline holds the GIL
+    for the whole call, so concurrent Python threads never share it at once."""
+
+    def __init__(self, module, in_types, n_out):
+        ffi, lib = trampoline()
+        self._ffi = ffi
+        self._run = lib.jg_run
+        self.module = module
+        self.n_in = len(in_types)
+        self.n_out = n_out
+        self._entry = ffi.cast("void *", module.entry_address)
+        self._bufs = ffi.new("jg_buffer[]", max(1, self.n_in + n_out))
+        self._err = ffi.new("char[]", _ERR_LEN)
+        self._call = ffi.new("jg_call *")
+        self._call.args = self._bufs
+        self._call.nargs = self.n_in + n_out
+        self._call.num_threads = num_threads()
+        self._call.err = self._err
+        self._call.err_len = _ERR_LEN
+        sig = []
+        for t in in_types:
+            sig += [DTYPE_CODES[t.dtype], t.ndim] + [-1 if s is None else s for s in t.shape]
+        self._sig = ffi.new("int32_t[]", sig or [0])
+        self._bad = ffi.new("int32_t *")
+        self.in_types = in_types
+
+    def __call__(self, arglist):
+        """Run on ``arglist`` (a list of ndarrays); returns the list of results, or raises.
+        A BADARG status is returned as the index of the offending argument."""
+        results = [None] * self.n_out
+        rc = self._run(self._entry, id(arglist), id(results), self._call, self._sig, self.n_in, self._bad)
+        if rc:
+            if rc == JG_ERR_BADARG:
+                return self._bad[0]
+            raise _STATUS_ERRORS.get(rc, RuntimeError)(self._ffi.string(self._err).decode("utf-8", "replace"))
+        return results
