@@ -25,7 +25,7 @@ def results_agree(native, reference, dtype):
         return None
     if not np.array_equal(np.isnan(native), np.isnan(reference)):
         return "NaN in different places"
-    ok = np.isclose(native, reference, rtol=tol, atol=tol * 1e-3) | (native == reference)
+    ok = np.isclose(native, reference, rtol=tol, atol=tol * 1e-3, equal_nan=True) | (native == reference)
     if not ok.all():
         where = np.argwhere(~ok)[:3].tolist()
         return f"values differ at {where}: native {native[~ok][:3]}, reference {reference[~ok][:3]}"

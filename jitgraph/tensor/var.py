@@ -168,6 +168,30 @@ class _TensorOperators:
     def ones_like(self, dtype=None):
         return _T().ones_like(self, dtype=dtype)
 
+    def repeat(self, repeats, axis=None):
+        return _T().repeat(self, repeats, axis)
+
+    def cumsum(self, axis=None):
+        return _T().cumsum(self, axis)
+
+    def cumprod(self, axis=None):
+        return _T().cumprod(self, axis)
+
+    def squeeze(self):
+        return _T().squeeze(self)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return _T().diagonal(self, offset, axis1, axis2)
+
+    def nonzero(self, return_matrix=False):
+        return _T().nonzero(self, return_matrix)
+
+    def ravel(self):
+        return self.flatten()
+
+    def take(self, indices, axis=None, mode="raise"):
+        return _T().take(self, indices, axis, mode)
+
     def copy(self, name=None):
         out = _T().tensor_copy(self)
         out.name = name
