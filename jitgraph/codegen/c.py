@@ -61,6 +61,8 @@ class CEmitter:
                     headers.append("JG_MATMUL_FLOAT(double, float64, scipy_cblas_dgemm, scipy_cblas_dgemv)")
                 else:
                     headers.append(f"JG_MATMUL_LOOPS({c_type(dt)}, {dt})")
+        for name in dict.fromkeys(f for st in k.steps if isinstance(st, ir.TemplateStep) for f in st.support):
+            headers.append(template_text(name))
         decls = []
         for b in k.buffers:
             if b.role in ("arg", "out"):
@@ -329,6 +331,24 @@ class CEmitter:
         lines.append(self._alloc(out, 4))
         lines.append("}")
         return _indent(lines, 4)
+
+
+    def emit_TemplateStep(self, s):
+        """Placeholders, for each buffer placeholder ``x``: ``${x}`` (its C name, a
+        ``jg_buffer *``), ``${x_t}`` (element C type), ``${x_dtype}`` (JG dtype code),
+        ``${x_ndim}`` (static ndim) and ``${alloc_x}`` (a statement allocating it once its
+        ndim and shape are set). Also ``${where}`` (the nodes, for error messages), and
+        every entry of ``params``."""
+        values = {"where": c_string(s.describe())}
+        for key, b in s.bufs.items():
+            values[key] = b.name
+            values[f"{key}_t"] = c_type(b.dtype)
+            values[f"{key}_dtype"] = str(DTYPE_CODES[b.dtype])
+            values[f"{key}_ndim"] = str(b.ndim)
+            values[f"alloc_{key}"] = self._alloc(b, 0).strip().replace("\n", " ")
+        values.update({k: str(v) for k, v in s.params.items()})
+        body = render(s.template, **values)
+        return f"    /* {values['where']} */\n    {{\n{body}\n    }}"
 
 
 def emit_c(kernel):

@@ -121,6 +121,18 @@ class AllocShape(Step):
 
 
 @dataclass(eq=False)
+class TemplateStep(Step):
+    """A block rendered from a template file of ``csrc_templates/`` — the native code
+    of one op kind, kept next to nothing else. ``bufs`` maps placeholder names to
+    buffers; ``params`` maps placeholder names to literal text. See
+    ``jitgraph.codegen.c.CEmitter.emit_TemplateStep`` for the placeholders provided."""
+    template: str = ""
+    bufs: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+    support: tuple = ()   # file-scope helper files (e.g. "mrg31k3p.h"), included once per module
+
+
+@dataclass(eq=False)
 class Kernel:
     """A compiled segment: ``args`` (inputs then shared values), ``outs`` (results),
     the other buffers and the steps computing them."""

@@ -22,10 +22,16 @@ def register_lowering(*op_classes):
 
 
 def lowering_for(node):
+    """The function lowering ``node``: registered for its op class, or the op's own
+    ``lower(ctx, node)`` method (how ops outside the core keep their native code beside
+    their reference)."""
     for cls in type(node.op).__mro__:
         fn = LOWERINGS.get(cls)
         if fn is not None:
             return fn
+    method = getattr(node.op, "lower", None)
+    if method is not None:
+        return lambda ctx, n: method(ctx, n)
     return None
 
 

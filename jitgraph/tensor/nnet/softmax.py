@@ -74,6 +74,17 @@ class Softmax(Op):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[0]]
 
+    def lower(self, ctx, node):
+        lower_softmax(ctx, node, log=False)
+
+
+def lower_softmax(ctx, node, log):
+    """Native code: csrc_templates/softmax.c.tmpl, one pass per row."""
+    from jitgraph.codegen import ir
+    ctx.add(ir.TemplateStep([node], template="softmax.c.tmpl",
+                            bufs={"x": ctx.buf(node.inputs[0]), "out": ctx.result(node.outputs[0])},
+                            params={"LOG": int(log)}))
+
 
 softmax_op = Softmax()
 
@@ -140,6 +151,9 @@ class LogSoftmax(Op):
                 shifted = x - x.max(axis=-1, keepdims=True)
                 out = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
         output_storage[0][0] = np.asarray(out, dtype=node.outputs[0].dtype)
+
+    def lower(self, ctx, node):
+        lower_softmax(ctx, node, log=True)
 
     def grad(self, inputs, output_grads):
         (x,) = inputs
