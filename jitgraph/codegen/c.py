@@ -127,8 +127,11 @@ class CEmitter:
                                     self._alloc(out)])
         in_t = {j: c_type(b.dtype) for j, b in live}
         scalar_loads = [f"const {in_t[j]} s{j} = *(const {in_t[j]} *){b.name}->data;" for j, b in scalars]
-        conds = [f"jg_is_contiguous({b.name})" for j, b in full] + [f"jg_is_contiguous({out.name})"]
-        fast_cond = "0" if mixed else " && ".join(conds) or "1"
+        # buffers allocated by this module are contiguous; arguments and views may not be
+        maybe_strided = [b for j, b in full if b.role in ("arg", "view")]
+        if not s.alloc_outs[0]:
+            maybe_strided.append(out)
+        fast_cond = "0" if mixed else " && ".join(f"jg_is_contiguous({b.name})" for b in maybe_strided) or "1"
         stmts = [f"{st.ctype} {st.target} = {st.expr};" for st in s.stmts]
         out_t = c_type(out.dtype)
         fast_ptrs = [f"const {in_t[j]} *restrict p{j} = (const {in_t[j]} *){b.name}->data;" for j, b in full]
@@ -151,13 +154,15 @@ class CEmitter:
         strided_loads = [f"const {in_t[j]} v{j} = *(const {in_t[j]} *)(q{j} + j * st{j}[{last}]);"
                          for j, b in live]
         strided_stores = [f"*({out_t} *)(qo + j * sto[{last}]) = {s.results[0]};"]
+        strided_block = "" if fast_cond == "1" else " " + render(
+            "elementwise_strided.c.tmpl", inner=f"shape[{nd - 1}]" if nd else "1", strides=_indent(strides, 12),
+            ndim=nd, ptr_decls=_indent(ptr_decls, 16), ptr_advance=_indent(ptr_advance, 20),
+            strided_loads=_indent(strided_loads, 20), stmts=_indent(stmts, 20),
+            strided_stores=_indent(strided_stores, 20))
         return render("elementwise.c.tmpl", comment=c_string(s.describe()), shape_code=_indent(shape_code, 8),
                       alloc_code=alloc_code, ndim=nd, scalar_loads=_indent(scalar_loads, 8),
                       fast_cond=fast_cond, fast_ptrs=_indent(fast_ptrs, 12), fast_loads=_indent(fast_loads, 16),
-                      stmts=_indent(stmts, 16), fast_stores=_indent(fast_stores, 16),
-                      inner=f"shape[{nd - 1}]" if nd else "1", strides=_indent(strides, 12),
-                      ptr_decls=_indent(ptr_decls, 16), ptr_advance=_indent(ptr_advance, 20),
-                      strided_loads=_indent(strided_loads, 20), strided_stores=_indent(strided_stores, 20))
+                      stmts=_indent(stmts, 16), fast_stores=_indent(fast_stores, 16), strided_block=strided_block)
 
     _INIT = {"add": "0", "mul": "1", "and": "1", "or": "0"}
     _COMBINE = {"add": "acc += (ACC)v;", "mul": "acc *= (ACC)v;", "and": "acc = acc && v;",

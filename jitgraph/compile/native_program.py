@@ -5,6 +5,7 @@ trampoline; nodes without native code run their numpy reference in between.
 In the common case the whole graph is one segment and one native call per Python call.
 """
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from jitgraph.codegen.lower import lower_nodes, lowering_for
 from jitgraph.compile.executor import _with_node
 from jitgraph.graph.basic import Constant
 from jitgraph.tensor.type import TensorType
-from jitgraph.runtime.cpu import Caller, build_module
+from jitgraph.runtime.cpu import Caller, build_module, num_threads
 
 
 def _is_array(v):
@@ -100,7 +101,7 @@ class NativeProgram:
                 groups.append((native, [node]))
         if not groups or not groups[-1][0]:
             groups.append((True, []))   # a last native stage gives every output its own buffer
-        stages, later = [], [set() for _ in groups]
+        plans, later = [], [set() for _ in groups]
         needed = set(fgraph.outputs)
         for k in range(len(groups) - 1, -1, -1):
             later[k] = set(needed)
@@ -108,7 +109,7 @@ class NativeProgram:
                 needed.update(node.inputs)
         for k, (native, nodes) in enumerate(groups):
             if not native:
-                stages.append(("ref", nodes[0]))
+                plans.append(("ref", nodes[0]))
                 continue
             last = k == len(groups) - 1
             produced = {o for n in nodes for o in n.outputs}
@@ -125,8 +126,15 @@ class NativeProgram:
                 outputs = sorted((v for v in produced if v in later[k]), key=lambda v: self.slot[v])
             summary = f"{name or 'function'}: {len(nodes)} node(s): " + ", ".join(
                 sorted({str(n.op) for n in nodes}))[:160]
-            stages.append(NativeStage(nodes, inputs, outputs, summary))
-        return stages
+            plans.append((nodes, inputs, outputs, summary))
+        # gcc runs in subprocesses, so segments build in parallel on the available cores
+        native = [p for p in plans if p[0] != "ref"]
+        if len(native) > 1:
+            with ThreadPoolExecutor(max_workers=num_threads()) as pool:
+                built = dict(zip(map(id, native), pool.map(lambda p: NativeStage(*p), native)))
+        else:
+            built = {id(p): NativeStage(*p) for p in native}
+        return [p if p[0] == "ref" else built[id(p)] for p in plans]
 
     def new_values(self):
         values = [None] * self.nslots
