@@ -77,6 +77,14 @@ class MultinomialFromUniform(Op):
                 counts[rows[hit], above.argmax(axis=1)[hit]] += 1
         output_storage[0][0] = counts
 
+    def lower(self, ctx, node):
+        """Native code: csrc_templates/multinomial_from_uniform.c.tmpl, rows in parallel."""
+        from jitgraph.codegen import ir
+        pvals, unis, n = node.inputs
+        ctx.add(ir.TemplateStep([node], template="multinomial_from_uniform.c.tmpl",
+                                bufs={"pvals": ctx.buf(pvals), "unis": ctx.buf(unis), "n": ctx.buf(n),
+                                      "out": ctx.result(node.outputs[0])}))
+
     def grad(self, inputs, output_grads):
         return [None, None, None]
 
@@ -124,6 +132,17 @@ class ChoiceFromUniform(MultinomialFromUniform):
                 if not self.replace and c < n - 1:
                     _drop_and_renormalize(row, m, running[m])
         output_storage[0][0] = out
+
+    def lower(self, ctx, node):
+        """Native code: csrc_templates/choice_from_uniform.c.tmpl, rows in parallel (each
+        row renormalises its own scratch copy of pvals)."""
+        from jitgraph.codegen import ir
+        pvals, unis, n = node.inputs
+        ctx.add(ir.TemplateStep([node], template="choice_from_uniform.c.tmpl",
+                                bufs={"pvals": ctx.buf(pvals), "unis": ctx.buf(unis), "n": ctx.buf(n),
+                                      "out": ctx.result(node.outputs[0]), "probs": ctx.scratch(pvals.dtype, 2)},
+                                params={"REPLACE": int(self.replace), "PVALS_DTYPE": pvals.dtype,
+                                        "PVALS_INTEGER": int(is_discrete(pvals.dtype))}))
 
     def infer_shape(self, node, input_shapes):
         return [(input_shapes[0][0], node.inputs[2])]

@@ -104,6 +104,18 @@ class MRGUniform(Op):
         output_storage[0][0] = new_state
         output_storage[1][0] = samples.reshape(size)
 
+    def lower(self, ctx, node):
+        """Native code: csrc_templates/mrg_uniform.c.tmpl, the recurrence in mrg31k3p.h
+        (the same file the CUDA target includes), bit for bit the numbers of ``perform``."""
+        from jitgraph.codegen import ir
+        rstate, size = node.inputs
+        new_rstate, sample = node.outputs
+        to_float = {"float32": "jg_mrg_float32", "float64": "jg_mrg_float64"}[sample.dtype]
+        ctx.add(ir.TemplateStep([node], template="mrg_uniform.c.tmpl",
+                                bufs={"rstate": ctx.buf(rstate), "size": ctx.buf(size),
+                                      "new_rstate": ctx.result(new_rstate), "out": ctx.result(sample)},
+                                params={"TO_FLOAT": to_float}, support=("mrg31k3p.h",)))
+
     def grad(self, inputs, output_grads):
         return [None, None]
 
