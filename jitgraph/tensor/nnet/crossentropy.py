@@ -10,6 +10,7 @@ from jitgraph.scalar import basic as scal
 from jitgraph.scalar.basic import is_discrete, rule_float, upcast
 from jitgraph.tensor.basic import cast, elemwise_op, log, ones_like, zeros_like
 from jitgraph.tensor.math import argmax, max as tmax, sum as tsum
+from jitgraph.tensor.nnet.native import nnet_template_step
 from jitgraph.tensor.nnet.softmax import fit_gradient, softmax_grad, softmax_rows
 from jitgraph.tensor.type import TensorType
 from jitgraph.tensor.var import as_tensor_variable
@@ -75,6 +76,11 @@ class CrossentropyCategorical1Hot(Op):
     def infer_shape(self, node, input_shapes):
         return [(input_shapes[0][0],)]
 
+    def lower(self, ctx, node):
+        coding, y_idx = node.inputs
+        nnet_template_step(ctx, node, "nnet_crossentropy_1hot.c.tmpl", {"coding": coding, "y_idx": y_idx},
+                           {"out": node.outputs[0]})
+
 
 crossentropy_categorical_1hot = CrossentropyCategorical1Hot()
 
@@ -114,6 +120,11 @@ class CrossentropyCategorical1HotGrad(Op):
 
     def infer_shape(self, node, input_shapes):
         return [input_shapes[1]]
+
+    def lower(self, ctx, node):
+        g_y, coding, y_idx = node.inputs
+        nnet_template_step(ctx, node, "nnet_crossentropy_1hot_grad.c.tmpl",
+                           {"g_y": g_y, "coding": coding, "y_idx": y_idx}, {"out": node.outputs[0]})
 
 
 crossentropy_categorical_1hot_grad = CrossentropyCategorical1HotGrad()
@@ -221,6 +232,12 @@ class CrossentropySoftmaxArgmax1HotWithBias(Op):
         x_shape, _, idx_shape = input_shapes
         return [(x_shape[0],), x_shape, idx_shape]
 
+    def lower(self, ctx, node):
+        x, b, y_idx = node.inputs
+        nll, sm, am = node.outputs
+        nnet_template_step(ctx, node, "nnet_crossentropy_softmax.c.tmpl", {"x": x, "b": b, "y_idx": y_idx},
+                           {"nll": nll, "sm": sm, "am": am})
+
 
 crossentropy_softmax_argmax_1hot_with_bias = CrossentropySoftmaxArgmax1HotWithBias()
 
@@ -264,6 +281,11 @@ class CrossentropySoftmax1HotWithBiasDx(Op):
 
     def infer_shape(self, node, input_shapes):
         return [input_shapes[1]]
+
+    def lower(self, ctx, node):
+        dy, sm, y_idx = node.inputs
+        nnet_template_step(ctx, node, "nnet_crossentropy_softmax_dx.c.tmpl", {"dy": dy, "sm": sm, "y_idx": y_idx},
+                           {"out": node.outputs[0]}, {"DY_VECTOR": int(dy.ndim == 1)})
 
 
 crossentropy_softmax_1hot_with_bias_dx = CrossentropySoftmax1HotWithBiasDx()

@@ -3,8 +3,9 @@ import numpy as np
 
 from jitgraph.graph.basic import Apply, Op
 from jitgraph.tensor.basic import cast
+from jitgraph.tensor.nnet.native import nnet_template_step
 from jitgraph.tensor.type import TensorType
-from jitgraph.tensor.var import as_tensor_variable
+from jitgraph.tensor.var import as_tensor_variable, constant
 
 
 def _matrix(mat, what):
@@ -17,6 +18,15 @@ def _matrix(mat, what):
 def _widened_type(mat):
     cols = mat.type.shape[1]
     return TensorType(mat.dtype, (False, False), shape=(mat.type.shape[0], None if cols is None else cols + 1))
+
+
+def _lower_prepend(ctx, node, val, mat, val_error=""):
+    """Native code of both ops: ``val`` a 0-d variable (or constant) of the matrix's dtype;
+    ``val_error``, when the constant does not fit that dtype, a message to fail with at run
+    time (a ValueError; the reference fails there too, with numpy's OverflowError)."""
+    from jitgraph.codegen.c import c_string
+    nnet_template_step(ctx, node, "nnet_prepend.c.tmpl", {"val": val, "mat": mat}, {"out": node.outputs[0]},
+                       {"VAL_ERROR": int(bool(val_error)), "VAL_MESSAGE": c_string(val_error)})
 
 
 def _prepend(value, mat, dtype):
@@ -54,6 +64,16 @@ class Prepend_scalar_constant_to_each_row(Op):
         rows, cols = input_shapes[0]
         return [(rows, cols + 1)]
 
+    def lower(self, ctx, node):
+        # the constant as the reference stores it into the matrix's dtype (numpy's casting)
+        cell = np.zeros((), dtype=node.outputs[0].dtype)
+        error = ""
+        try:
+            cell[()] = self.val
+        except (OverflowError, ValueError, TypeError) as exc:
+            error = f"cannot store {self.val!r} in a {cell.dtype} matrix: {exc}"
+        _lower_prepend(ctx, node, constant(cell), node.inputs[0], error)
+
 
 class Prepend_scalar_to_each_row(Op):
     """``[val, row...]`` for each row, with ``val`` a symbolic scalar (cast to the
@@ -81,6 +101,10 @@ class Prepend_scalar_to_each_row(Op):
     def infer_shape(self, node, input_shapes):
         rows, cols = input_shapes[1]
         return [(rows, cols + 1)]
+
+    def lower(self, ctx, node):
+        val, mat = node.inputs
+        _lower_prepend(ctx, node, val, mat)
 
 
 prepend_scalar_to_each_row = Prepend_scalar_to_each_row()

@@ -12,6 +12,7 @@ from jitgraph.graph.basic import Apply, Op
 from jitgraph.scalar.basic import is_discrete, rule_float, upcast
 from jitgraph.tensor.basic import cast, exp
 from jitgraph.tensor.math import sum as tsum
+from jitgraph.tensor.nnet.native import nnet_template_step
 from jitgraph.tensor.shape import patternbroadcast, shape_padleft
 from jitgraph.tensor.type import TensorType
 from jitgraph.tensor.var import as_tensor_variable
@@ -128,6 +129,10 @@ class SoftmaxGrad(Op):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[1]]
 
+    def lower(self, ctx, node):
+        dy, sm = node.inputs
+        nnet_template_step(ctx, node, "nnet_softmax_grad.c.tmpl", {"dy": dy, "sm": sm}, {"out": node.outputs[0]})
+
 
 softmax_grad = SoftmaxGrad()
 
@@ -203,6 +208,10 @@ class SoftmaxWithBias(Op):
 
     def infer_shape(self, node, input_shapes):
         return [input_shapes[0]]
+
+    def lower(self, ctx, node):
+        x, b = node.inputs
+        nnet_template_step(ctx, node, "nnet_softmax_bias.c.tmpl", {"x": x, "b": b}, {"out": node.outputs[0]})
 
 
 softmax_with_bias = SoftmaxWithBias()
