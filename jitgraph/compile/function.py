@@ -264,6 +264,14 @@ def _config():
 # ------------------------------------------------------------ the callable
 
 _MISSING = object()
+_BADARG = object()   # the NativeCall's answer when arguments need binding or conversion
+
+
+def _native_ready(a):
+    """``a`` aligned and in native byte order (native code reads it directly)."""
+    if isinstance(a, np.ndarray) and not (a.flags.aligned and a.dtype.isnative):
+        return np.array(a, dtype=a.dtype.newbyteorder("="))
+    return a
 
 
 def _make_input_check(index, inp, fname, allow_downcast):
@@ -323,16 +331,19 @@ class Function:
         if given:
             self.profile = given if isinstance(given, ProfileStats) else ProfileStats(self.name)
             program.profile = self.profile
+        self._fast = None
+        self._call = self._call_program
         stages = getattr(program, "stages", None)
         if stages is not None and len(stages) == 1 and self.profile is None:
-            # one native call: arguments go straight to the trampoline, which checks them
-            self._stage = stages[0]
-            self._consts = [v.data for v in self._stage.inputs[len(fg.inputs):]]
-            self._shared_values = [sv.container for sv in maker.shared_vars]
-            self._output_copy = [False] * len(fg.outputs)
-            self._call = self._call_native
-        else:
-            self._call = self._call_program
+            # one native call: arguments go straight to the trampoline's NativeCall, which
+            # checks them, runs the module and applies the updates
+            stage = stages[0]
+            self._fast = stage.caller.fast_call(
+                n_explicit=len(ins), n_visible=n_out, single=self._single,
+                shared_cells=[sv.container for sv in maker.shared_vars],
+                consts=[v.data for v in stage.inputs[len(fg.inputs):]],
+                update_cells=[sv.container for sv, _ in maker.updates],
+                update_index=[k for _, k in self._updates], badarg=_BADARG)
 
     @staticmethod
     def _plan_copies(fg, n_out, borrow):
@@ -349,6 +360,19 @@ class Function:
         return copies
 
     def __call__(self, *args, **kwargs):
+        fast = self._fast
+        if fast is not None:
+            res = fast(*args, **kwargs)
+            if res is not _BADARG:
+                return res
+            # not exactly the declared arrays: bind keywords and defaults, validate (raising
+            # clear errors) and convert, then call again
+            if kwargs or len(args) != self._n_inputs:
+                args = self._bind(args, kwargs)
+            res = fast(*[_native_ready(check(a)) for (_, check), a in zip(self._checks, args)])
+            if res is _BADARG:
+                raise TypeError(f"{self!r}: arguments do not match the compiled signature after conversion")
+            return res
         if kwargs or len(args) != self._n_inputs:
             args = self._bind(args, kwargs)
         results = self._call(args)
@@ -359,19 +383,6 @@ class Function:
         if self._single:
             return results[0]
         return results[:self._n_outputs]
-
-    def _call_native(self, args):
-        arglist = list(args)
-        for cell in self._shared_values:
-            arglist.append(cell[0])
-        arglist += self._consts
-        res = self._stage.caller(arglist)
-        if type(res) is int:
-            # not exactly the declared types: validate (raising clear errors) and convert
-            for k, (_, check) in enumerate(self._checks):
-                arglist[k] = check(arglist[k])
-            res = self._stage.call(arglist)
-        return res
 
     def _call_program(self, args):
         program = self._program

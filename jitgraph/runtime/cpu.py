@@ -18,7 +18,7 @@ import numpy as np
 
 from jitgraph.codegen.c import CODEGEN_VERSION, DTYPE_CODES, template_text
 
-TRAMPOLINE_VERSION = "2"
+TRAMPOLINE_VERSION = "3"
 _ERR_LEN = 1024
 _STATUS_ERRORS = {1: ValueError, 2: IndexError, 3: MemoryError}
 JG_ERR_BADARG = 10
@@ -33,6 +33,8 @@ struct jg_call {
 };
 int jg_run(void *entry, intptr_t args_addr, intptr_t results_addr, jg_call *call,
            const int32_t *sig, int32_t n_in, int32_t *bad);
+intptr_t jg_fast_new(intptr_t params_addr);
+void jg_decref(intptr_t obj_addr);
 """
 
 _lock = threading.Lock()
@@ -180,6 +182,26 @@ class Caller:
         self._sig = ffi.new("int32_t[]", sig or [0])
         self._bad = ffi.new("int32_t *")
         self.in_types = in_types
+        self._sig_list = sig
+
+    def fast_call(self, n_explicit, n_visible, single, shared_cells, consts, update_cells, update_index,
+                  badarg):
+        """A C callable running the whole call (packing, the module, updates) for a
+        function whose one native segment takes its explicit arguments, then the shared
+        values (from ``shared_cells``), then ``consts``; ``badarg`` is returned when the
+        arguments need binding or conversion first."""
+        import ctypes
+        import struct
+        ffi, lib = trampoline()
+        params = (self.module.entry_address, struct.pack(f"{len(self._sig_list)}i", *self._sig_list),
+                  n_explicit, self.n_in, self.n_out, n_visible, single, tuple(shared_cells), tuple(consts),
+                  tuple(update_cells), tuple(update_index), num_threads(), badarg, self.module)
+        addr = lib.jg_fast_new(id(params))
+        if not addr:
+            raise RuntimeError("could not create the native call object")
+        obj = ctypes.cast(addr, ctypes.py_object).value
+        lib.jg_decref(addr)
+        return obj
 
     def __call__(self, arglist):
         """Run on ``arglist`` (a list of ndarrays); returns the list of results, or raises.
