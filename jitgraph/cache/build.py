@@ -12,6 +12,7 @@ the signal to fall back to the reference executor.
 decides what the compiler produces; it is part of every cache key and is memoised per
 process (one ``cc --version`` run per compiler, one read of ``/proc/cpuinfo``).
 """
+import json
 import os
 import platform
 import re
@@ -169,17 +170,62 @@ _fingerprint_memo = {}
 _cpu_memo = []
 
 
+def _version_file():
+    return os.path.join(config.cache_dir, "toolchain-versions.json")
+
+
+def _stored_version(stamp):
+    """The version recorded on disk for a compiler binary with this (path, mtime, size)
+    stamp, so a warm process starts without running the compiler."""
+    try:
+        with open(_version_file()) as fh:
+            return json.load(fh).get(stamp)
+    except (OSError, ValueError):
+        return None
+
+
+def _store_version(stamp, version):
+    path = _version_file()
+    try:
+        try:
+            with open(path) as fh:
+                known = json.load(fh)
+        except (OSError, ValueError):
+            known = {}
+        known[stamp] = version
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as fh:
+            json.dump(known, fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass   # an unwritable cache only costs the next process one `--version` run
+
+
 def compiler_version(compiler_path):
-    """First line of ``compiler --version`` (memoised per process)."""
+    """First line of ``compiler --version`` (memoised per process, and on disk per binary)."""
     with _memo_lock:
         if compiler_path in _version_memo:
             return _version_memo[compiler_path]
+    try:
+        real = os.path.realpath(compiler_path)
+        st = os.stat(real)
+        stamp = f"{real}:{st.st_mtime_ns}:{st.st_size}"
+    except OSError:
+        stamp = None
+    version = _stored_version(stamp) if stamp else None
+    if version is not None:
+        with _memo_lock:
+            _version_memo[compiler_path] = version
+        return version
     try:
         proc = subprocess.run([compiler_path, "--version"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                               text=True, env=dict(os.environ, LC_ALL="C"))
         version = (proc.stdout.splitlines() or ["unknown"])[0].strip()
     except OSError as exc:
         raise CompilerNotFoundError(f"C compiler {compiler_path!r} cannot be run: {exc}") from None
+    if stamp:
+        _store_version(stamp, version)
     with _memo_lock:
         _version_memo[compiler_path] = version
     return version

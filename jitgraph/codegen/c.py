@@ -203,12 +203,24 @@ class CEmitter:
             full = ["for (int64_t r = 0; r < R; r++) {", f"    {in_t} v = p[r];", f"    {combine}", "}"]
         flags = ", ".join("1" if d in s.axes else "0" for d in range(inp.ndim)) or "0"
         alloc = self._alloc(out)
+        # emit only the loops that can run: reduced axes known to be trailing of a buffer
+        # known to be contiguous need no odometer, and non-trailing axes no contiguous run
+        trailing_axes = tuple(s.axes) == tuple(range(inp.ndim - len(s.axes), inp.ndim))
+        maybe_strided = inp.role in ("arg", "view")
+        if not trailing_axes:
+            cond = "0"
+        else:
+            cond = "jg_is_contiguous(in)" if maybe_strided else "1"
+        trailing_block = render("reduction_trailing.c.tmpl", in_type=in_t, full_reduce=_indent(full, 20),
+                                combine=combine_block) if cond != "0" else ""
+        generic_block = render("reduction_generic.c.tmpl", in_type=in_t, combine=combine_block) \
+            if cond != "1" else ""
         return render("reduction.c.tmpl", comment=c_string(s.describe()), where=c_string(s.describe()),
                       inp=inp.name, reduced_flags=flags,
                       needs_elements="1" if s.op in ("max", "min", "argmax", "argmin") else "0",
                       out=out.name, out_dtype_code=DTYPE_CODES[out.dtype], alloc_code=alloc,
-                      acc_type=acc_t, acc_init=init, in_type=in_t, full_reduce=_indent(full, 20),
-                      combine=combine_block, out_type=out_t, result=result)
+                      acc_type=acc_t, acc_init=init, trailing_cond=cond, trailing_block=trailing_block,
+                      generic_block=generic_block, out_type=out_t, result=result)
 
     def emit_MatMul(self, s):
         where = c_string(s.describe())

@@ -203,6 +203,8 @@ class FunctionMaker:
         self.shared_vars = shared_vars
         self.fgraph = FunctionGraph(explicit + shared_vars, out_vars + [e for _, e in updates])
         self.n_outputs = len(out_vars)
+        from jitgraph.rewrite import optimize
+        self.rewrite_report = optimize(self.fgraph, self.mode.optimizer)
         self.program = make_program(self.fgraph, self.mode, self.name, per_node=bool(spec["profile"]))
 
     @staticmethod

@@ -14,7 +14,7 @@ from jitgraph.codegen.lower import lower_nodes, lowering_for
 from jitgraph.compile.executor import _with_node
 from jitgraph.graph.basic import Constant
 from jitgraph.tensor.type import TensorType
-from jitgraph.runtime.cpu import Caller, build_module, num_threads
+from jitgraph.runtime.cpu import Caller, build_module, num_threads, prefetch_trampoline
 
 
 def _is_array(v):
@@ -127,6 +127,7 @@ class NativeProgram:
             summary = f"{name or 'function'}: {len(nodes)} node(s): " + ", ".join(
                 sorted({str(n.op) for n in nodes}))[:160]
             plans.append((nodes, inputs, outputs, summary))
+        prefetch_trampoline()
         # gcc runs in subprocesses, so segments build in parallel on the available cores
         native = [p for p in plans if p[0] != "ref"]
         if len(native) > 1:

@@ -29,8 +29,9 @@ def test_profile_counts_calls_and_time_per_node():
     assert stats.total_time() == pytest.approx(sum(stats.node_time.values()))
     assert stats.apply_callcount is stats.node_calls and stats.apply_time is stats.node_time
     by_class = stats.op_class_time()
-    assert set(by_class) == {"Elemwise", "CAReduce"}
-    assert by_class["Elemwise"][1] == 6          # two Elemwise nodes, three calls each
+    # FAST_RUN fused x * W and tanh into one node
+    assert set(by_class) == {"FusedElemwise", "CAReduce"}
+    assert by_class["FusedElemwise"][1] == 3     # one fused node, three calls
 
 
 def test_profile_summary_lists_classes_and_nodes():
