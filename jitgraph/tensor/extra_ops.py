@@ -10,8 +10,8 @@ import math
 import numpy as np
 
 from jitgraph.graph.basic import Apply, Constant, Op
-from jitgraph.scalar.basic import INT_DTYPES, UINT_DTYPES, is_discrete, upcast
-from jitgraph.tensor.join import check_axis, concatenate
+from jitgraph.scalar.basic import INT_DTYPES, UINT_DTYPES, c_type, is_discrete, upcast
+from jitgraph.tensor.join import SUPPORT_HEADER, check_axis, concatenate
 from jitgraph.tensor.shape import (_static_entries, addbroadcast, as_shape_vector, dimshuffle, flatten,
                                    patternbroadcast, reshape, shape)
 from jitgraph.tensor.type import TensorType, normalize_dtype
@@ -32,6 +32,17 @@ def _int_scalar(v, what):
 
 def _static_int(v):
     return int(v.data) if isinstance(v, Constant) else None
+
+
+def _native_step(ctx, node, template, bufs, **params):
+    """Add the native code of ``node``: one block from ``csrc_templates/<template>``."""
+    from jitgraph.codegen import ir
+    ctx.add(ir.TemplateStep([node], template=template, bufs=bufs, params=params, support=(SUPPORT_HEADER,)))
+
+
+def _clamped_offset(offset):
+    """A diagonal offset as a C literal; beyond +-2**62 every diagonal is empty anyway."""
+    return max(min(offset, 2 ** 62), -2 ** 62)
 
 
 def _shape_list(x):
@@ -67,6 +78,31 @@ class ARange(Op):
         if step == 0:
             raise ValueError("arange: step must not be zero")
         output_storage[0][0] = np.arange(start, stop, step, dtype=self.dtype)
+
+    @property
+    def lower(self):
+        """Native code (csrc_templates/extra_arange.c.tmpl), except for bool results:
+        numpy's TypeError for a bool arange longer than 2 has no native status, so those
+        run their reference."""
+        return None if self.dtype == "bool" else self._lower
+
+    def _lower(self, ctx, node):
+        start, stop, step = node.inputs
+        # start and start + step (doubles when a bound is a float) converted to the dtype
+        t = c_type(self.dtype)
+        if self.dtype in ("float32", "float64"):
+            from_double = "({t})({v})"
+        elif self.dtype == "uint64":   # a negative double goes through int64, as numpy's cast does
+            from_double = "({t})({v} >= 0 ? (uint64_t)({v}) : (uint64_t)(int64_t)({v}))"
+        else:
+            from_double = "({t})(int64_t)({v})"
+        float_bounds = any(not is_discrete(v.dtype) for v in node.inputs)
+        _native_step(ctx, node, "extra_arange.c.tmpl",
+                     {"start": ctx.buf(start), "stop": ctx.buf(stop), "step": ctx.buf(step),
+                      "out": ctx.result(node.outputs[0])},
+                     FLOAT_BOUNDS=int(float_bounds), FLOAT_OUT=int(not is_discrete(self.dtype)),
+                     FROM_DOUBLE_FIRST=from_double.format(t=t, v="start"),
+                     FROM_DOUBLE_SECOND=from_double.format(t=t, v="start + step"))
 
     def grad(self, inputs, output_grads):
         # stop only sets the length; start and step move every value.
@@ -137,6 +173,12 @@ class Eye(Op):
         if n < 0 or m < 0:
             raise ValueError(f"eye: negative dimension in ({n}, {m})")
         output_storage[0][0] = np.eye(n, m, k, dtype=self.dtype)
+
+    def lower(self, ctx, node):
+        """Native code: csrc_templates/extra_eye.c.tmpl."""
+        n, m, k = node.inputs
+        _native_step(ctx, node, "extra_eye.c.tmpl",
+                     {"n": ctx.buf(n), "m": ctx.buf(m), "k": ctx.buf(k), "out": ctx.result(node.outputs[0])})
 
     def grad(self, inputs, output_grads):
         return [None, None, None]
@@ -216,6 +258,13 @@ class Repeat(Op):
         counts = _repeat_counts(repeats, x.shape[self.axis], "Repeat")
         output_storage[0][0] = np.repeat(x, counts, axis=self.axis)
 
+    def lower(self, ctx, node):
+        """Native code: csrc_templates/extra_repeat.c.tmpl (a gather through an index map)."""
+        x, repeats = node.inputs
+        _native_step(ctx, node, "extra_repeat.c.tmpl",
+                     {"x": ctx.buf(x), "repeats": ctx.buf(repeats), "out": ctx.result(node.outputs[0]),
+                      "map": ctx.scratch("int64", 1)}, axis=self.axis)
+
     def grad(self, inputs, output_grads):
         x, repeats = inputs
         (gz,) = output_grads
@@ -263,6 +312,13 @@ class RepeatSum(Op):
         out = np.zeros((n,) + moved.shape[1:], dtype=g.dtype)
         np.add.at(out, np.repeat(np.arange(n), counts), moved)
         output_storage[0][0] = np.ascontiguousarray(np.moveaxis(out, 0, self.axis))
+
+    def lower(self, ctx, node):
+        """Native code: csrc_templates/extra_repeat_sum.c.tmpl."""
+        g, repeats, n = node.inputs
+        _native_step(ctx, node, "extra_repeat_sum.c.tmpl",
+                     {"g": ctx.buf(g), "repeats": ctx.buf(repeats), "n": ctx.buf(n),
+                      "out": ctx.result(node.outputs[0]), "starts": ctx.scratch("int64", 1)}, axis=self.axis)
 
     def grad(self, inputs, output_grads):
         g, repeats, _ = inputs
@@ -369,6 +425,12 @@ class ExtractDiag(Op):
     def perform(self, node, inputs, output_storage):
         output_storage[0][0] = np.diagonal(inputs[0], self.offset, self.axis1, self.axis2).copy()
 
+    def lower(self, ctx, node):
+        """Native code: csrc_templates/extra_extract_diag.c.tmpl."""
+        _native_step(ctx, node, "extra_extract_diag.c.tmpl",
+                     {"x": ctx.buf(node.inputs[0]), "out": ctx.result(node.outputs[0])},
+                     offset=_clamped_offset(self.offset), axis1=self.axis1, axis2=self.axis2)
+
     def grad(self, inputs, output_grads):
         (x,) = inputs
         if is_discrete(x.dtype):
@@ -415,6 +477,13 @@ class PlaceDiagonal(Op):
                              f"(offset {self.offset}, axes {self.axis1}, {self.axis2})")
         planes[..., rows, cols] = y
         output_storage[0][0] = out
+
+    def lower(self, ctx, node):
+        """Native code: csrc_templates/extra_place_diag.c.tmpl."""
+        shp, y = node.inputs
+        _native_step(ctx, node, "extra_place_diag.c.tmpl",
+                     {"shp": ctx.buf(shp), "y": ctx.buf(y), "out": ctx.result(node.outputs[0])},
+                     offset=_clamped_offset(self.offset), axis1=self.axis1, axis2=self.axis2)
 
     def grad(self, inputs, output_grads):
         y = inputs[1]
@@ -473,6 +542,12 @@ class CumOp(Op):
         fn = np.cumsum if self.mode == "add" else np.cumprod
         dtype = node.outputs[0].type.numpy_dtype
         output_storage[0][0] = np.asarray(fn(inputs[0], axis=self.axis, dtype=dtype), dtype=dtype)
+
+    def lower(self, ctx, node):
+        """Native code: csrc_templates/extra_cumop.c.tmpl."""
+        _native_step(ctx, node, "extra_cumop.c.tmpl",
+                     {"x": ctx.buf(node.inputs[0]), "out": ctx.result(node.outputs[0])},
+                     axis=self.axis, OP="+" if self.mode == "add" else "*")
 
     def grad(self, inputs, output_grads):
         (x,) = inputs
@@ -545,6 +620,11 @@ class Nonzero(Op):
         for d, idx in enumerate(np.nonzero(a)):
             out[d] = idx
         output_storage[0][0] = out
+
+    def lower(self, ctx, node):
+        """Native code: csrc_templates/extra_nonzero.c.tmpl (count, allocate, fill)."""
+        _native_step(ctx, node, "extra_nonzero.c.tmpl",
+                     {"a": ctx.buf(node.inputs[0]), "out": ctx.result(node.outputs[0])})
 
     def grad(self, inputs, output_grads):
         return [None]

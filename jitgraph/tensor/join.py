@@ -123,6 +123,17 @@ class Join(Op):
             grads.append(patternbroadcast(g, t.broadcastable))
         return grads
 
+    def lower(self, ctx, node):
+        """Native code: csrc_templates/join_concat.c.tmpl. Inputs of another dtype are
+        converted into scratch first, so the join itself only moves elements."""
+        from jitgraph.codegen import ir
+        out = node.outputs[0]
+        ins = [_buffer_of_dtype(ctx, node, t, out.dtype) for t in node.inputs[1:]]
+        bufs = {"axis": ctx.buf(node.inputs[0]), "out": ctx.result(out)}
+        bufs.update({f"in{k}": b for k, b in enumerate(ins)})
+        ctx.add(ir.TemplateStep([node], template="join_concat.c.tmpl", bufs=bufs, support=(SUPPORT_HEADER,),
+                                params={"ins": ", ".join(b.name for b in ins), "n_in": len(ins)}))
+
     def infer_shape(self, node, input_shapes):
         import jitgraph.tensor as T
         axis_var, shapes = node.inputs[0], input_shapes[1:]
@@ -135,6 +146,22 @@ class Join(Op):
             return [tuple(total(d) if d == a else shapes[0][d] for d in range(ndim))]
         axis = _symbolic_axis(axis_var, ndim)
         return [tuple(T.switch(T.eq(axis, d), total(d), shapes[0][d]) for d in range(ndim))]
+
+
+SUPPORT_HEADER = "join_extra_support.h"   # helpers shared with extra_ops' native code
+
+
+def _buffer_of_dtype(ctx, node, var, dtype):
+    """``var``'s buffer for native code, converted into scratch when its dtype differs."""
+    from jitgraph.codegen.lower_ops import elementwise_step
+    from jitgraph.scalar.basic import get_scalar_op
+    buf = ctx.buf(var)
+    if var.dtype == dtype:
+        return buf
+    converted = ctx.scratch(dtype, var.ndim)
+    elementwise_step(ctx, node, get_scalar_op("identity"), [buf], [var.broadcastable], converted,
+                     var.broadcastable)
+    return converted
 
 
 def _join_static_type(tensors, axis):
@@ -207,6 +234,16 @@ class Split(Op):
                     raise ValueError(f"Split: piece {k} has size {piece.shape[d]} in broadcastable "
                                      f"dimension {d}")
             output_storage[k][0] = piece
+
+    def lower(self, ctx, node):
+        """Native code: csrc_templates/join_split.c.tmpl; the pieces are views of x."""
+        from jitgraph.codegen import ir
+        x, axis, sizes = node.inputs
+        pieces = [ctx.view(v) for v in node.outputs]
+        bufs = {"x": ctx.buf(x), "axis": ctx.buf(axis), "sizes": ctx.buf(sizes)}
+        bufs.update({f"out{k}": b for k, b in enumerate(pieces)})
+        ctx.add(ir.TemplateStep([node], template="join_split.c.tmpl", bufs=bufs, support=(SUPPORT_HEADER,),
+                                params={"outs": ", ".join(b.name for b in pieces), "n_splits": self.n_splits}))
 
     def grad(self, inputs, output_grads):
         from jitgraph.tensor.shape import patternbroadcast
