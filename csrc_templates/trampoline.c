@@ -31,8 +31,29 @@ static int jg_tramp_alloc(jg_call *call, int32_t index, jg_buffer *b) {
 
 /* sig holds, per input: dtype code, ndim, then the required size of each dimension (-1:
    any; 1 for broadcastable dimensions; the static size where the type fixes one).
-   Returns the module's status, or JG_ERR_BADARG with *bad set to the first argument
-   that is not an ndarray of the expected kind (the caller converts it or raises). */
+   jg_pack_buffer fills *b from ndarray o and advances *sp past o's entry; it returns 1
+   when o is not an aligned, native-order ndarray of exactly that kind. */
+static int jg_pack_buffer(jg_buffer *b, PyObject *o, const int32_t **sp) {
+    const int32_t *s = *sp;
+    int32_t dtype = s[0], ndim = s[1];
+    *sp = s + 2 + ndim;
+    if (!PyArray_Check(o)) return 1;
+    PyArrayObject *a = (PyArrayObject *)o;
+    if (PyArray_TYPE(a) != jg_typenum[dtype] || PyArray_NDIM(a) != ndim || !PyArray_ISALIGNED(a)
+        || !PyArray_ISNOTSWAPPED(a)) return 1;
+    b->data = PyArray_DATA(a);
+    b->ndim = ndim;
+    b->dtype = dtype;
+    for (int d = 0; d < ndim; d++) {
+        b->shape[d] = PyArray_DIMS(a)[d];
+        b->strides[d] = PyArray_STRIDES(a)[d];
+        if (s[2 + d] >= 0 && b->shape[d] != s[2 + d]) return 1;
+    }
+    return 0;
+}
+
+/* Runs a module on a list of argument ndarrays. Returns the module's status, or
+   JG_ERR_BADARG with *bad set to the first argument the caller must convert. */
 int jg_run(void *entry, intptr_t args_addr, intptr_t results_addr, jg_call *call,
            const int32_t *sig, int32_t n_in, int32_t *bad) {
     PyGILState_STATE gil = PyGILState_Ensure();
@@ -44,24 +65,10 @@ int jg_run(void *entry, intptr_t args_addr, intptr_t results_addr, jg_call *call
     PyObject *args = (PyObject *)args_addr;
     const int32_t *s = sig;
     for (int32_t i = 0; i < n_in; i++) {
-        int32_t dtype = s[0], ndim = s[1];
-        const int32_t *sizes = s + 2;
-        s += 2 + ndim;
-        PyObject *o = PyList_GET_ITEM(args, i);
-        if (!PyArray_Check(o)) { *bad = i; PyGILState_Release(gil); return JG_ERR_BADARG; }
-        PyArrayObject *a = (PyArrayObject *)o;
-        if (PyArray_TYPE(a) != jg_typenum[dtype] || PyArray_NDIM(a) != ndim || !PyArray_ISALIGNED(a)
-            || !PyArray_ISNOTSWAPPED(a)) {
-            *bad = i; PyGILState_Release(gil); return JG_ERR_BADARG;
-        }
-        jg_buffer *b = &call->args[i];
-        b->data = PyArray_DATA(a);
-        b->ndim = ndim;
-        b->dtype = dtype;
-        for (int d = 0; d < ndim; d++) {
-            b->shape[d] = PyArray_DIMS(a)[d];
-            b->strides[d] = PyArray_STRIDES(a)[d];
-            if (sizes[d] >= 0 && b->shape[d] != sizes[d]) { *bad = i; PyGILState_Release(gil); return JG_ERR_BADARG; }
+        if (jg_pack_buffer(&call->args[i], PyList_GET_ITEM(args, i), &s)) {
+            *bad = i;
+            PyGILState_Release(gil);
+            return JG_ERR_BADARG;
         }
     }
     jg_out_ctx ctx = {(PyObject *)results_addr, n_in};
@@ -92,26 +99,6 @@ typedef struct {
     PyObject *shared_cells, *consts, *update_cells, *badarg, *keepalive;
 } jg_fast;
 
-static int jg_pack(jg_fast *f, PyObject *o, int32_t i, const int32_t **sp) {
-    const int32_t *s = *sp;
-    int32_t dtype = s[0], ndim = s[1];
-    *sp = s + 2 + ndim;
-    if (!PyArray_Check(o)) return 1;
-    PyArrayObject *a = (PyArrayObject *)o;
-    if (PyArray_TYPE(a) != jg_typenum[dtype] || PyArray_NDIM(a) != ndim || !PyArray_ISALIGNED(a)
-        || !PyArray_ISNOTSWAPPED(a)) return 1;
-    jg_buffer *b = &f->bufs[i];
-    b->data = PyArray_DATA(a);
-    b->ndim = ndim;
-    b->dtype = dtype;
-    for (int d = 0; d < ndim; d++) {
-        b->shape[d] = PyArray_DIMS(a)[d];
-        b->strides[d] = PyArray_STRIDES(a)[d];
-        if (s[2 + d] >= 0 && b->shape[d] != s[2 + d]) return 1;
-    }
-    return 0;
-}
-
 static PyObject *jg_fast_call(PyObject *self, PyObject *args, PyObject *kwargs) {
     jg_fast *f = (jg_fast *)self;
     if ((kwargs && PyDict_GET_SIZE(kwargs)) || PyTuple_GET_SIZE(args) != f->n_explicit) {
@@ -121,11 +108,11 @@ static PyObject *jg_fast_call(PyObject *self, PyObject *args, PyObject *kwargs) 
     const int32_t *s = f->sig;
     int32_t i = 0;
     for (int32_t k = 0; k < f->n_explicit; k++, i++)
-        if (jg_pack(f, PyTuple_GET_ITEM(args, k), i, &s)) goto badarg;
+        if (jg_pack_buffer(&f->bufs[i], PyTuple_GET_ITEM(args, k), &s)) goto badarg;
     for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(f->shared_cells); k++, i++)
-        if (jg_pack(f, PyList_GET_ITEM(PyTuple_GET_ITEM(f->shared_cells, k), 0), i, &s)) goto badarg;
+        if (jg_pack_buffer(&f->bufs[i], PyList_GET_ITEM(PyTuple_GET_ITEM(f->shared_cells, k), 0), &s)) goto badarg;
     for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(f->consts); k++, i++)
-        if (jg_pack(f, PyTuple_GET_ITEM(f->consts, k), i, &s)) goto badarg;
+        if (jg_pack_buffer(&f->bufs[i], PyTuple_GET_ITEM(f->consts, k), &s)) goto badarg;
     PyObject *results = PyList_New(f->n_out);
     if (!results) return NULL;
     for (int32_t k = 0; k < f->n_out; k++) { Py_INCREF(Py_None); PyList_SET_ITEM(results, k, Py_None); }

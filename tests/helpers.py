@@ -3,6 +3,7 @@ non-contiguous, broadcasting, empty), with design §2's tolerances."""
 import numpy as np
 
 import jitgraph
+import jitgraph.tensor as T
 from jitgraph.tensor.type import TensorType
 
 TOLERANCE = {"float64": 1e-7, "float32": 1e-4}
@@ -62,3 +63,15 @@ def check_numpy(sym_fn, np_fn, arrays, mode, broadcastable=None, out_dtype=None,
             assert np.asarray(got).dtype == np.dtype(out_dtype), (np.asarray(got).dtype, out_dtype)
         assert_close(got, np.asarray(expected).astype(np.asarray(got).dtype), dtype=np.asarray(got).dtype)
     return f
+
+
+def assert_infer_shape(out, inputs, values, mode):
+    """The op's infer_shape, compiled, gives the shape its output really has."""
+    node = out.owner
+    in_shapes = [tuple(v.shape[d] for d in range(v.ndim)) for v in node.inputs]
+    inferred = node.op.infer_shape(node, in_shapes)[out.index]
+    assert len(inferred) == out.ndim
+    dims = [T.cast(T.as_tensor_variable(s), "int64") for s in inferred]
+    f = jitgraph.function(inputs, dims + [out], mode=mode, on_unused_input="ignore")
+    *got, value = f(*values)
+    assert tuple(int(g) for g in got) == np.shape(value)

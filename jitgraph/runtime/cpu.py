@@ -18,7 +18,7 @@ import numpy as np
 
 from jitgraph.codegen.c import CODEGEN_VERSION, DTYPE_CODES, template_text
 
-TRAMPOLINE_VERSION = "3"
+TRAMPOLINE_VERSION = "4"
 _ERR_LEN = 1024
 _STATUS_ERRORS = {1: ValueError, 2: IndexError, 3: MemoryError}
 JG_ERR_BADARG = 10

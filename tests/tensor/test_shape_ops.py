@@ -8,19 +8,7 @@ import pytest
 import jitgraph
 import jitgraph.tensor as T
 from jitgraph.gradient import verify_grad
-from helpers import assert_close, check_numpy, noncontiguous, rand
-
-
-def assert_infer_shape(out, inputs, values, mode):
-    """The op's infer_shape, compiled, gives the shape its output really has."""
-    node = out.owner
-    in_shapes = [tuple(v.shape[d] for d in range(v.ndim)) for v in node.inputs]
-    inferred = node.op.infer_shape(node, in_shapes)[out.index]
-    assert len(inferred) == out.ndim
-    dims = [T.cast(T.as_tensor_variable(s), "int64") for s in inferred]
-    f = jitgraph.function(inputs, dims + [out], mode=mode, on_unused_input="ignore")
-    *got, value = f(*values)
-    assert tuple(int(g) for g in got) == np.shape(value)
+from helpers import assert_close, assert_infer_shape, check_numpy, noncontiguous, rand
 
 
 # ---------------------------------------------------------------- shape
