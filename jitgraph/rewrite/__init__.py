@@ -47,4 +47,5 @@ def optimize(fgraph, optimizer, profile=None):
 
 # the passes register themselves, in pipeline order
 from jitgraph.rewrite import merge  # noqa: E402,F401
+from jitgraph.rewrite import specialize_pow  # noqa: E402,F401
 from jitgraph.rewrite import fusion  # noqa: E402,F401
