@@ -164,6 +164,67 @@ def compile_shared_library(src_path, out_path, flags=(), libs=(), cxx=None, libr
     }
 
 
+def compile_shared_library_parts(src_path, out_path, parts, flags=(), libs=(), cxx=None, library_versions=None):
+    """Like ``compile_shared_library``, but compiles ``src_path`` ``parts`` times at once
+    (``-c -DJG_PART=k``, k = 1..parts, one gcc process per core) and links the objects:
+    a large generated module builds in a fraction of the time."""
+    if parts <= 1:
+        return compile_shared_library(src_path, out_path, flags, libs, cxx, library_versions)
+    compiler = resolve_compiler(cxx)
+    flags = shlex.split(flags) if isinstance(flags, str) else list(flags)
+    env = dict(os.environ, LC_ALL="C")
+    objects = [f"{out_path}.part{k}.o" for k in range(1, parts + 1)]
+    commands = [[compiler, "-c", "-fPIC", *flags, *user_flags(), f"-DJG_PART={k}", "-o", obj, src_path]
+                for k, obj in zip(range(1, parts + 1), objects)]
+    link = [compiler, "-shared", "-fPIC", *flags, *user_flags(), "-o", out_path, *objects, *_as_link_args(libs)]
+    start = time.perf_counter()
+    outputs = []
+    try:
+        procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+                 for c in commands]
+        for c, proc in zip(commands, procs):
+            out, _ = proc.communicate()
+            outputs.append(out)
+            if proc.returncode != 0:
+                _raise_compile_error(compiler, c, out, src_path, proc.returncode)
+        proc = subprocess.run(link, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        outputs.append(proc.stdout)
+        if proc.returncode != 0:
+            _raise_compile_error(compiler, link, proc.stdout, src_path, proc.returncode)
+    except FileNotFoundError:
+        raise CompilerNotFoundError(f"C compiler {compiler!r} not found", command=commands[0],
+                                    source_path=src_path) from None
+    finally:
+        for obj in objects:
+            try:
+                os.unlink(obj)
+            except OSError:
+                pass
+    command = commands + [link]
+    return {
+        "command": command,
+        "command_line": " && ".join(shlex.join(c) for c in command),
+        "compiler": compiler,
+        "compiler_version": compiler_version(compiler),
+        "flags": flags + user_flags(),
+        "libs": list(libs),
+        "library_versions": dict(library_versions or {}),
+        "seconds": round(time.perf_counter() - start, 6),
+        "compiler_output": "".join(outputs),
+    }
+
+
+def _raise_compile_error(compiler, command, output, src_path, returncode):
+    try:
+        with open(src_path, encoding="utf-8", errors="replace") as f:
+            source = f.read()
+    except OSError:
+        source = None
+    raise CompileError(f"{os.path.basename(compiler)} failed with exit status {returncode}",
+                       command=command, output=output, source=source, source_path=src_path,
+                       returncode=returncode)
+
+
 _memo_lock = threading.Lock()
 _version_memo = {}
 _fingerprint_memo = {}

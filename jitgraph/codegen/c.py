@@ -6,6 +6,7 @@ where the language does (kernel qualifiers, thread indexing, launches).
 """
 import functools
 import pathlib
+import re
 from string import Template
 
 from jitgraph.codegen import ir
@@ -75,9 +76,30 @@ class CEmitter:
             else:
                 decls.append(f"jg_buffer {b.name}_s; jg_buffer *{b.name} = &{b.name}_s;")
                 decls.append(f"{b.name}->dtype = {DTYPE_CODES[b.dtype]}; {b.name}->ndim = {b.ndim};")
-        body = [self.step(s) for s in k.steps]
+        # each step is a function of its own: gcc's optimisation time grows faster than
+        # linearly with function size, and one huge entry function dominated builds
+        functions, calls, step_decls = [], [], []
+        parts = self.parts()
+        per_part = -(-len(k.steps) // parts) if k.steps else 1
+        for i, st in enumerate(k.steps):
+            block = self.step(st)
+            used = sorted({int(n) for n in re.findall(r"\bb(\d+)\b", block)})
+            names = ", ".join(f"*b{n} = B[{n}]" for n in used)
+            functions.append(render("step.c.tmpl", index=i, part=min(i // per_part + 1, parts),
+                                    decls=f"    jg_buffer {names};" if used else "", block=block))
+            step_decls.append(f"JG_STEP int jg_step_{i}(jg_call *call, jg_temps *temps_p, jg_buffer **B);")
+            calls.append(f"    JG_CHECK(jg_step_{i}(call, &temps, B));")
+        decls.append(f"jg_buffer *B[] = {{{', '.join(b.name for b in k.buffers) or 'NULL'}}};")
         return render("module.c.tmpl", summary=c_string(k.summary), headers="\n".join(headers),
-                      nargs=len(k.args) + len(k.outs), decls=_indent(decls, 4), body="\n".join(body))
+                      step_decls="\n".join(step_decls), steps="\n".join(functions), last_part=parts,
+                      nargs=len(k.args) + len(k.outs), decls=_indent(decls, 4), body="\n".join(calls))
+
+    STEPS_PER_PART = 12
+
+    def parts(self):
+        """How many translation units to compile at once: one per core for big modules."""
+        from jitgraph.runtime.cpu import num_threads
+        return max(1, min(num_threads(), len(self.kernel.steps) // self.STEPS_PER_PART))
 
     # ------------------------------------------------------------ steps
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from jitgraph.codegen.c import emit_c
+from jitgraph.codegen.c import CEmitter
 from jitgraph.codegen.lower import lower_nodes, lowering_for
 from jitgraph.compile.executor import _with_node
 from jitgraph.graph.basic import Constant
@@ -33,8 +33,9 @@ class NativeStage:
         self.inputs = inputs
         self.outputs = outputs
         kernel = lower_nodes(nodes, inputs, outputs, summary=summary)
-        self.source = emit_c(kernel)
-        self.module = build_module(kernel, self.source)
+        emitter = CEmitter(kernel)
+        self.source = emitter.source()
+        self.module = build_module(kernel, self.source, parts=emitter.parts())
         self.caller = Caller(self.module, [v.type for v in inputs], len(outputs))
 
     def call(self, arglist):

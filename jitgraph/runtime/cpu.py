@@ -161,20 +161,21 @@ class NativeModule:
         self.entry_address = int(abi.cast("uintptr_t", abi.addressof(self._lib, "jg_entry")))
 
 
-def build_module(kernel, source):
+def build_module(kernel, source, parts=1):
     """Build (or find in the cache) the module for ``source``; returns a NativeModule."""
-    from jitgraph.cache import compile_shared_library, compute_key, default_store
+    from jitgraph.cache import compute_key, default_store
+    from jitgraph.cache.build import compile_shared_library_parts
     _configure_threads()
     # -O2 (which vectorises simple loops in gcc 12) builds in two thirds of -O3's time;
     # no FMA contraction, so results round like numpy's step-by-step evaluation
     flags = ["-O2", "-march=native", "-fopenmp", "-fwrapv", "-ffp-contract=off", "-std=gnu11"]
     libs = ["-lm", "-fopenmp"] + (blas_link_flags() if kernel.uses_blas else [])
-    parts = {"source": source, "codegen": CODEGEN_VERSION, "flags": flags, "libs": libs,
+    key_parts = {"source": source, "codegen": CODEGEN_VERSION, "flags": flags, "libs": libs,
              "blas": blas_fingerprint() if kernel.uses_blas else None}
-    key = compute_key(parts)
+    key = compute_key(key_parts)
     entry = default_store().get_or_build(
         key, target="c", source=source, source_name="source.c", summary=kernel.summary,
-        build=lambda src, out: compile_shared_library(src, out, flags=flags, libs=libs))
+        build=lambda src, out: compile_shared_library_parts(src, out, parts, flags=flags, libs=libs))
     return NativeModule(entry.module_path)
 
 
