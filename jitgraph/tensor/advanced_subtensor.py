@@ -218,6 +218,42 @@ def _reraise(op, exc, what):
     return kind(f"{op}: {exc} ({what})")
 
 
+# ------------------------------------------------------------ native code
+
+def _index_codes(idx_list):
+    """idx_list as csrc_templates/advsub.h's entry codes."""
+    codes = []
+    for e in idx_list:
+        if e == "none":
+            codes.append(0)
+        elif e == "tensor":
+            codes.append(1)
+        else:
+            codes.append(8 + int(e[1]) + 2 * int(e[2]) + 4 * int(e[3]))
+    return codes
+
+
+def _lower_advanced(ctx, node, idx_list, x, index_inputs, value=None, set_instead_of_inc=False):
+    """One TemplateStep: advsub_get.c.tmpl (``value`` None) or advsub_inc.c.tmpl."""
+    from jitgraph.codegen import ir
+    codes = _index_codes(idx_list)
+    index_bufs = [ctx.buf(v) for v in index_inputs]
+    bufs = {"x": ctx.buf(x)}
+    params = {"codes": ", ".join(map(str, codes)) or "0", "ncodes": len(codes), "nins": len(index_bufs),
+              # a buffer's name is the C variable emit_TemplateStep gives its placeholder
+              "ins": ", ".join(b.name for b in index_bufs) or "NULL"}
+    if value is None:
+        template = "advsub_get.c.tmpl"
+        params["out_ndim"] = node.outputs[0].ndim
+    else:
+        template = "advsub_inc.c.tmpl"
+        bufs["y"] = ctx.buf(value)
+        params.update(SET=int(set_instead_of_inc), what="set to" if set_instead_of_inc else "increased by",
+                      update="*e = v;" if set_instead_of_inc else "*e += v;")
+    bufs["out"] = ctx.result(node.outputs[0])
+    ctx.add(ir.TemplateStep([node], template=template, bufs=bufs, params=params, support=("advsub.h",)))
+
+
 # ------------------------------------------------------------ AdvancedSubtensor1
 
 class AdvancedSubtensor1(Op):
@@ -257,6 +293,9 @@ class AdvancedSubtensor1(Op):
         xshp, ishp = input_shapes
         return [tuple(ishp) + tuple(xshp[1:])]
 
+    def lower(self, ctx, node):
+        _lower_advanced(ctx, node, ("tensor",), node.inputs[0], node.inputs[1:])
+
     def inc_subtensor_node(self, node, value, set_instead_of_inc):
         x, idx = node.inputs
         return AdvancedIncSubtensor1(set_instead_of_inc)(x, _value_as(value, x), idx)
@@ -282,6 +321,7 @@ class AdvancedIncSubtensor1(Op):
 
     def perform(self, node, inputs, output_storage):
         x, y, idx = inputs
+        idx, y = _in_index_order(idx), _in_index_order(y)
         out = x.copy()
         try:
             if self.set_instead_of_inc:
@@ -302,6 +342,10 @@ class AdvancedIncSubtensor1(Op):
 
     def infer_shape(self, node, input_shapes):
         return [input_shapes[0]]
+
+    def lower(self, ctx, node):
+        x, y, idx = node.inputs
+        _lower_advanced(ctx, node, ("tensor",), x, [idx], value=y, set_instead_of_inc=self.set_instead_of_inc)
 
 
 # ------------------------------------------------------------ AdvancedSubtensor
@@ -370,6 +414,9 @@ class AdvancedSubtensor(Op):
                 out.append(_broadcast_size(sizes))
         return [tuple(out)]
 
+    def lower(self, ctx, node):
+        _lower_advanced(ctx, node, self.idx_list, node.inputs[0], node.inputs[1:])
+
     def inc_subtensor_node(self, node, value, set_instead_of_inc):
         x = node.inputs[0]
         return AdvancedIncSubtensor(self.idx_list, set_instead_of_inc)(x, _value_as(value, x), *node.inputs[1:])
@@ -397,7 +444,8 @@ class AdvancedIncSubtensor(Op):
 
     def perform(self, node, inputs, output_storage):
         x, y = inputs[0], inputs[1]
-        idx = _numpy_index(self.idx_list, inputs[2:])
+        idx = tuple(_in_index_order(i) for i in _numpy_index(self.idx_list, inputs[2:]))
+        y = _in_index_order(y)
         out = x.copy()
         try:
             if self.set_instead_of_inc:
@@ -425,6 +473,10 @@ class AdvancedIncSubtensor(Op):
     def infer_shape(self, node, input_shapes):
         return [input_shapes[0]]
 
+    def lower(self, ctx, node):
+        _lower_advanced(ctx, node, self.idx_list, node.inputs[0], node.inputs[2:], value=node.inputs[1],
+                        set_instead_of_inc=self.set_instead_of_inc)
+
 
 # ------------------------------------------------------------ helpers shared by the ops
 
@@ -436,6 +488,16 @@ def _describe(idx):
         else:
             parts.append(repr(i))
     return "(" + ", ".join(parts) + ")"
+
+
+def _in_index_order(a):
+    """An index array or value as a C-contiguous array. numpy visits repeated positions
+    in an order that follows memory layout (all of them reversed or Fortran-ordered flips
+    it), which decides the last write of a set and the rounding of an inc; on C-contiguous
+    arrays it is the index's own C order, as in Theano and the native code."""
+    if isinstance(a, np.ndarray) and a.ndim > 0 and not a.flags.c_contiguous:
+        return np.ascontiguousarray(a)
+    return a
 
 
 def _value_as(value, x):
