@@ -316,7 +316,7 @@ class CEmitter:
             lines.append("    {")
             lines.append(f"        int64_t start = {parts[0]}, stop = {parts[1]}, step = {parts[2] if has_step else '1'};")
             lines.append(f"        if (step == 0) JG_FAIL(JG_ERR_VALUE, \"%s: slice step cannot be zero\", \"{where}\");")
-            lines.append(f"        int64_t first;")
+            lines.append("        int64_t first;")
             lines.append(f"        int64_t len = jg_slice_adjust({inp.name}->shape[{d}], {int(has_start)}, start, "
                          f"{int(has_stop)}, stop, step, &first);")
             lines.append(f"        base += (len > 0 ? first : 0) * {inp.name}->strides[{d}];")

@@ -64,7 +64,7 @@ class FusedElemwise(Op):
         from jitgraph.codegen.lower import c_literal, convert
         in_bufs = [ctx.buf(v) for v in node.inputs]
         loads = [c_literal(b.const_data, b.dtype) if b.role == "const" else f"v{j}" for j, b in enumerate(in_bufs)]
-        exprs, dtypes, stmts = [], [], []
+        dtypes, stmts = [], []
         for j, (scalar_op, refs, dtype) in enumerate(self.program):
             arg_exprs = [loads[k] if kind == "in" else f"t{k}" for kind, k in refs]
             arg_dtypes = [in_bufs[k].dtype if kind == "in" else dtypes[k] for kind, k in refs]

@@ -1,5 +1,4 @@
 """Variable constructors, elementwise functions, casts and fills."""
-import numpy as np
 
 from jitgraph.scalar import basic as scal
 from jitgraph.tensor.elemwise import Elemwise

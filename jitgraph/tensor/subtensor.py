@@ -117,7 +117,6 @@ class Subtensor(Op):
         import jitgraph.tensor as T
         out, k = [], 0
         xshp = input_shapes[0]
-        idx_inputs = node.inputs[1:]
         for d, entry in enumerate(self.idx_list):
             if entry == "int":
                 k += 1
