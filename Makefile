@@ -14,8 +14,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# the seed tutorial: its Theano snippets, then its Keras model trained, evaluated and saved
 demo: $(STAMP)
 	$(PY) build_tools/demo.py
+	$(PY) build_tools/demo_keras.py
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 tests
