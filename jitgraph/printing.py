@@ -100,6 +100,57 @@ def debugprint(obj, file=None, print_type=False, ids="CHAR", depth=-1, done=None
     return file
 
 
+def pydotprint(fct, outfile="graph.png", format=None, print_output_file=True, **kwargs):
+    """Write the graph of a Variable, a list of them or a compiled Function (its optimized
+    graph) as Graphviz DOT next to ``outfile`` (``graph.dot``), and render ``outfile`` with
+    Graphviz's ``dot`` when it is installed. Returns the paths written."""
+    import os
+    import shutil
+    import subprocess
+    if hasattr(fct, "maker"):
+        outputs = fct.maker.fgraph.outputs
+    elif isinstance(fct, Variable):
+        outputs = [fct]
+    else:
+        outputs = list(fct)
+    from jitgraph.graph.basic import io_toposort
+    nodes = io_toposort([], outputs)
+    ids, lines = {}, ["digraph jitgraph {", "  rankdir=TB;"]
+
+    def vid(v):
+        if v not in ids:
+            ids[v] = f"v{len(ids)}"
+            label = str(v).replace('"', "'")
+            shape = "box" if v.owner is None else "ellipse"
+            color = ', style=filled, fillcolor="#dddddd"' if v in outputs else ""
+            lines.append(f'  {ids[v]} [label="{label}\\n{v.type}", shape={shape}{color}];')
+        return ids[v]
+
+    for k, node in enumerate(nodes):
+        nid = f"n{k}"
+        lines.append(f'  {nid} [label="{str(node.op).replace(chr(34), chr(39))}", shape=octagon];')
+        for i, v in enumerate(node.inputs):
+            lines.append(f'  {vid(v)} -> {nid} [label="{i}"];')
+        for v in node.outputs:
+            lines.append(f"  {nid} -> {vid(v)};")
+    for v in outputs:
+        vid(v)
+    lines.append("}")
+    base, ext = os.path.splitext(outfile)
+    fmt = format or (ext[1:] if ext else "png")
+    dot_path = base + ".dot"
+    with open(dot_path, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    written = [dot_path]
+    dot = shutil.which("dot")
+    if dot and fmt != "dot":
+        subprocess.run([dot, f"-T{fmt}", dot_path, "-o", outfile], check=True, capture_output=True)
+        written.append(outfile)
+    if print_output_file:
+        print("The output file is available at", " and ".join(written))
+    return written
+
+
 class Print(Op):
     """Identity that prints its value (or chosen attributes) when computed:
     ``x = Print("x")(x)``."""
@@ -135,4 +186,4 @@ class Print(Op):
         return input_shapes
 
 
-__all__ = ["pp", "debugprint", "Print"]
+__all__ = ["pp", "debugprint", "pydotprint", "Print"]

@@ -25,3 +25,24 @@ def test_debugprint_function():
     f = theano.function([x], x * 2)
     text = debugprint(f, file="str")
     assert "Elemwise{mul}" in text and "x [id" in text
+
+
+def test_pydotprint_writes_dot(tmp_path):
+    from jitgraph.printing import pydotprint
+    x = T.dvector("x")
+    f = theano.function([x], T.exp(x) * 2 + 1)
+    written = pydotprint(f, str(tmp_path / "graph.png"), print_output_file=False)
+    text = (tmp_path / "graph.dot").read_text()
+    assert written[0].endswith("graph.dot")
+    assert text.startswith("digraph") and "FusedElemwise" in text and "x" in text
+
+
+def test_profile_summary_lists_rewrite_passes():
+    import io
+    x = T.dvector("x")
+    f = theano.function([x], T.exp(x) * 2 + 1, profile=True)
+    f([1.0])
+    buf = io.StringIO()
+    f.profile.summary(file=buf)
+    text = buf.getvalue()
+    assert "Rewrites" in text and "fusion" in text and "merge" in text

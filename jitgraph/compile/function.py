@@ -333,6 +333,7 @@ class Function:
         if given:
             self.profile = given if isinstance(given, ProfileStats) else ProfileStats(self.name)
             program.profile = self.profile
+            self.profile.rewrites = list(maker.rewrite_report)
         self._fast = None
         self._call = self._call_program
         stages = getattr(program, "stages", None)

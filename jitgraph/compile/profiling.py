@@ -11,6 +11,8 @@ class ProfileStats:
     per-node tables.
     """
 
+    rewrites = ()   # [(pass name, seconds, nodes changed)] of the compilation
+
     def __init__(self, name=None):
         self.name = name
         self.node_time = {}
@@ -61,6 +63,11 @@ class ProfileStats:
         rows = sorted(self.node_time.items(), key=lambda kv: -kv[1])[:n_nodes]
         for node, t in rows:
             print(f"{t:10.6f} {100 * t / share:6.1f} {self.node_calls[node]:6d}  {node}", file=file)
+        if self.rewrites:
+            print("Rewrites (compile time)", file=file)
+            print(f"{'time (s)':>10} {'changed':>8}  pass", file=file)
+            for name, seconds, changed in self.rewrites:
+                print(f"{seconds:10.6f} {changed:8d}  {name}", file=file)
 
     def __getstate__(self):
         state = dict(self.__dict__)
