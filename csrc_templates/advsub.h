@@ -57,20 +57,9 @@ typedef struct {
 /* ------------------------------------------------ loops over the indices (once per call) */
 JG_ADV_BUILD_LEVEL("GCC optimize(\"O1\")")
 
-/* One element of an integer index array as int64 (uint64 beyond int64 wraps negative,
-   as numpy's cast to intp does, and so fails the bounds check). */
+/* One element of an integer index array as int64 (see jg_int_at). */
 static inline int64_t jg_adv_read(const char *p, int dtype) {
-    switch (dtype) {
-    case JG_INT8: return *(const int8_t *)p;
-    case JG_INT16: return *(const int16_t *)p;
-    case JG_INT32: return *(const int32_t *)p;
-    case JG_INT64: return *(const int64_t *)p;
-    case JG_UINT8: return *(const uint8_t *)p;
-    case JG_UINT16: return *(const uint16_t *)p;
-    case JG_UINT32: return *(const uint32_t *)p;
-    case JG_UINT64: return (int64_t)*(const uint64_t *)p;
-    default: return *(const uint8_t *)p != 0;
-    }
+    return jg_int_at(p, dtype);
 }
 
 /* b is visited as rows along its last dim. Byte offset in b of row `row` (C order), and

@@ -11,20 +11,7 @@
 
 /* Element i of an integer or bool vector (any stride) as int64. */
 static int64_t jgx_int_at(const jg_buffer *b, int64_t i) {
-    const char *p = (const char *)b->data + i * b->strides[0];
-    switch (b->dtype) {
-    case JG_BOOL: return *(const bool *)p;
-    case JG_INT8: return *(const int8_t *)p;
-    case JG_INT16: return *(const int16_t *)p;
-    case JG_INT32: return *(const int32_t *)p;
-    case JG_INT64: return *(const int64_t *)p;
-    case JG_UINT8: return *(const uint8_t *)p;
-    case JG_UINT16: return *(const uint16_t *)p;
-    case JG_UINT32: return *(const uint32_t *)p;
-    case JG_UINT64: return (int64_t)*(const uint64_t *)p;
-    case JG_FLOAT32: return (int64_t)*(const float *)p;
-    default: return (int64_t)*(const double *)p;
-    }
+    return jg_int_at((const char *)b->data + i * b->strides[0], b->dtype);
 }
 
 /* A 0-d buffer of any dtype as double. */

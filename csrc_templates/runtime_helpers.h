@@ -72,20 +72,27 @@ static int jg_alloc_temp(jg_call *call, jg_temps *t, jg_buffer *b) {
     return 0;
 }
 
+/* An integer (or bool) element at p as int64 (uint64 beyond int64 wraps negative, as
+   numpy's cast to intp does, so it fails a bounds check); floats are truncated. */
+static inline int64_t jg_int_at(const char *p, int dtype) {
+    switch (dtype) {
+    case JG_BOOL: return *(const bool *)p;
+    case JG_INT8: return *(const int8_t *)p;
+    case JG_INT16: return *(const int16_t *)p;
+    case JG_INT32: return *(const int32_t *)p;
+    case JG_INT64: return *(const int64_t *)p;
+    case JG_UINT8: return *(const uint8_t *)p;
+    case JG_UINT16: return *(const uint16_t *)p;
+    case JG_UINT32: return *(const uint32_t *)p;
+    case JG_UINT64: return (int64_t)*(const uint64_t *)p;
+    case JG_FLOAT32: return (int64_t)*(const float *)p;
+    default: return (int64_t)*(const double *)p;
+    }
+}
+
 /* The value of a 0-d integer (or bool) buffer as int64. */
 static int64_t jg_read_int(const jg_buffer *b) {
-    switch (b->dtype) {
-    case JG_BOOL: return *(bool *)b->data;
-    case JG_INT8: return *(int8_t *)b->data;
-    case JG_INT16: return *(int16_t *)b->data;
-    case JG_INT32: return *(int32_t *)b->data;
-    case JG_INT64: return *(int64_t *)b->data;
-    case JG_UINT8: return *(uint8_t *)b->data;
-    case JG_UINT16: return *(uint16_t *)b->data;
-    case JG_UINT32: return *(uint32_t *)b->data;
-    case JG_UINT64: return (int64_t)*(uint64_t *)b->data;
-    default: return 0;
-    }
+    return jg_int_at((const char *)b->data, b->dtype);
 }
 
 /* out = inp with dimensions reordered; order[i] < 0 inserts a broadcastable dim. */
