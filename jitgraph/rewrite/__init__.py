@@ -47,5 +47,8 @@ def optimize(fgraph, optimizer, profile=None):
 
 # the passes register themselves, in pipeline order
 from jitgraph.rewrite import merge  # noqa: E402,F401
+from jitgraph.rewrite import constant_folding  # noqa: E402,F401
+from jitgraph.rewrite import canonicalize  # noqa: E402,F401
+from jitgraph.rewrite import stabilize  # noqa: E402,F401
 from jitgraph.rewrite import specialize_pow  # noqa: E402,F401
 from jitgraph.rewrite import fusion  # noqa: E402,F401

@@ -161,7 +161,8 @@ class IncSubtensor(Op):
             else:
                 out[idx] += y
         except (IndexError, ValueError) as exc:
-            raise ValueError(f"{self}: {exc} (x shape {x.shape}, value shape {np.shape(y)}, index {idx})") from None
+            # an index out of bounds stays an IndexError, as in Subtensor and numpy
+            raise type(exc)(f"{self}: {exc} (x shape {x.shape}, value shape {np.shape(y)}, index {idx})") from None
         output_storage[0][0] = out
 
     def grad(self, inputs, output_grads):
