@@ -89,6 +89,17 @@ class ReferenceProgram:
         return [values[i] for i in self.output_slots]
 
 
+def perform_node(node, args):
+    """Run ``node``'s numpy reference on ``args``; returns its outputs. An error keeps its
+    type and names the node and its inputs."""
+    storage = [[None] for _ in node.outputs]
+    try:
+        node.op.perform(node, args, storage)
+    except Exception as exc:
+        raise _with_node(exc, node, args) from exc
+    return [cell[0] for cell in storage]
+
+
 def _with_node(exc, node, args):
     msg = f"{exc}\nApply node that caused the error: {node}\nInputs: {_describe_inputs(node, args)}"
     try:

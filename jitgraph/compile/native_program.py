@@ -11,7 +11,7 @@ import numpy as np
 
 from jitgraph.codegen.c import CEmitter
 from jitgraph.codegen.lower import lower_nodes, lowering_for
-from jitgraph.compile.executor import _with_node
+from jitgraph.compile.executor import perform_node
 from jitgraph.graph.basic import Constant
 from jitgraph.tensor.type import TensorType
 from jitgraph.runtime.cpu import Caller, build_module, num_threads, prefetch_trampoline
@@ -151,14 +151,8 @@ class NativeProgram:
             t0 = time.perf_counter() if profile is not None else 0.0
             if type(stage) is tuple:
                 node = stage[1]
-                args = [values[slot[v]] for v in node.inputs]
-                storage = [[None] for _ in node.outputs]
-                try:
-                    node.op.perform(node, args, storage)
-                except Exception as exc:
-                    raise _with_node(exc, node, args) from exc
-                for v, cell in zip(node.outputs, storage):
-                    values[slot[v]] = cell[0]
+                for v, r in zip(node.outputs, perform_node(node, [values[slot[v]] for v in node.inputs])):
+                    values[slot[v]] = r
             else:
                 results = stage.call([values[slot[v]] for v in stage.inputs])
                 for v, r in zip(stage.outputs, results):

@@ -321,17 +321,8 @@ class AdvancedIncSubtensor1(Op):
 
     def perform(self, node, inputs, output_storage):
         x, y, idx = inputs
-        idx, y = _in_index_order(idx), _in_index_order(y)
-        out = x.copy()
-        try:
-            if self.set_instead_of_inc:
-                out[idx] = y
-            else:
-                np.add.at(out, idx, y)
-        except (IndexError, ValueError) as exc:
-            raise _reraise(self, exc, f"x shape {x.shape}, value shape {np.shape(y)}, "
-                                      f"valid indices {-x.shape[0]}..{x.shape[0] - 1}") from None
-        output_storage[0][0] = out
+        output_storage[0][0] = _set_or_inc(self, x, _in_index_order(idx), _in_index_order(y),
+                                           f"valid indices {-x.shape[0]}..{x.shape[0] - 1}")
 
     def grad(self, inputs, output_grads):
         x, y, idx = inputs
@@ -445,17 +436,7 @@ class AdvancedIncSubtensor(Op):
     def perform(self, node, inputs, output_storage):
         x, y = inputs[0], inputs[1]
         idx = tuple(_in_index_order(i) for i in _numpy_index(self.idx_list, inputs[2:]))
-        y = _in_index_order(y)
-        out = x.copy()
-        try:
-            if self.set_instead_of_inc:
-                out[idx] = y
-            else:
-                np.add.at(out, idx, y)
-        except (IndexError, ValueError) as exc:
-            raise _reraise(self, exc, f"x shape {x.shape}, value shape {np.shape(y)}, "
-                                      f"index {_describe(idx)}") from None
-        output_storage[0][0] = out
+        output_storage[0][0] = _set_or_inc(self, x, idx, _in_index_order(y), f"index {_describe(idx)}")
 
     def grad(self, inputs, output_grads):
         x, y, idx_inputs = inputs[0], inputs[1], inputs[2:]
@@ -498,6 +479,20 @@ def _in_index_order(a):
     if isinstance(a, np.ndarray) and a.ndim > 0 and not a.flags.c_contiguous:
         return np.ascontiguousarray(a)
     return a
+
+
+def _set_or_inc(op, x, idx, y, index_text):
+    """The reference of the set/inc ops: a copy of x with x[idx] set to, or increased by
+    (repeated positions accumulating, np.add.at), y."""
+    out = x.copy()
+    try:
+        if op.set_instead_of_inc:
+            out[idx] = y
+        else:
+            np.add.at(out, idx, y)
+    except (IndexError, ValueError) as exc:
+        raise _reraise(op, exc, f"x shape {x.shape}, value shape {np.shape(y)}, {index_text}") from None
+    return out
 
 
 def _value_as(value, x):
