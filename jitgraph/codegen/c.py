@@ -176,9 +176,24 @@ class CEmitter:
         strided_loads = [f"const {in_t[j]} v{j} = *(const {in_t[j]} *)(q{j} + j * st{j}[{last}]);"
                          for j, b in live]
         strided_stores = [f"*({out_t} *)(qo + j * sto[{last}]) = {s.results[0]};"]
+        # per row: operands broadcast along the last dimension are read once, the others
+        # must have unit stride there (checked at run time)
+        row_bcast = {j for j, b in live if nd and s.in_bcast[j][last]}
+        inner_cond = " && ".join([f"st{j}[{last}] == (int64_t)sizeof({in_t[j]})" for j, b in live
+                                  if j not in row_bcast] + [f"sto[{last}] == (int64_t)sizeof({out_t})"])
+        row_ptrs = [f"const {in_t[j]} *restrict r{j} = (const {in_t[j]} *)q{j};" for j, b in live
+                    if j not in row_bcast]
+        row_ptrs += [f"const {in_t[j]} s{j}_row = *(const {in_t[j]} *)q{j};" for j in sorted(row_bcast)]
+        row_ptrs.append(f"{out_t} *restrict ro = ({out_t} *)qo;")
+        if any(b is out for _, b in live):
+            row_ptrs = [p.replace("*restrict ", "*") for p in row_ptrs]   # in-place: reads alias the output
+        row_loads = [f"const {in_t[j]} v{j} = " + (f"s{j}_row;" if j in row_bcast else f"r{j}[j];")
+                     for j, b in live]
         strided_block = "" if fast_cond == "1" else " " + render(
             "elementwise_strided.c.tmpl", inner=f"shape[{nd - 1}]" if nd else "1", strides=_indent(strides, 12),
             ndim=nd, ptr_decls=_indent(ptr_decls, 16), ptr_advance=_indent(ptr_advance, 20),
+            inner_cond=inner_cond if nd else "0", row_ptrs=_indent(row_ptrs, 20), row_loads=_indent(row_loads, 24),
+            row_stores=_indent([f"ro[j] = {s.results[0]};"], 24),
             strided_loads=_indent(strided_loads, 20), stmts=_indent(stmts, 20),
             strided_stores=_indent(strided_stores, 20))
         return render("elementwise.c.tmpl", comment=c_string(s.describe()), shape_code=_indent(shape_code, 8),
