@@ -335,7 +335,6 @@ class Function:
             program.profile = self.profile
             self.profile.rewrites = list(maker.rewrite_report)
         self._fast = None
-        self._call = self._call_program
         stages = getattr(program, "stages", None)
         if stages is not None and len(stages) == 1 and self.profile is None:
             # one native call: arguments go straight to the trampoline's NativeCall, which
@@ -378,7 +377,7 @@ class Function:
             return res
         if kwargs or len(args) != self._n_inputs:
             args = self._bind(args, kwargs)
-        results = self._call(args)
+        results = self._call_program(args)
         if self._updates:
             with self._update_lock:
                 for sv, k in self._updates:
