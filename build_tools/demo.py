@@ -22,6 +22,7 @@ def main():
     diff = theano.function([x], y_prime)
     print("diff(7) =", diff(7))
     print("pp(dy/dx):", theano.pp(y_prime))
+    print("after the rewrites:", theano.pp(diff.maker.fgraph.outputs[0]))
 
     print("\n# 3. Shared variables")
     shared_var = theano.shared(np.arange(6, dtype=theano.config.floatX).reshape(2, 3))
