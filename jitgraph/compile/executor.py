@@ -18,37 +18,52 @@ def _describe_inputs(node, values):
     return "; ".join(parts)
 
 
-class ReferenceProgram:
-    """A compiled schedule over a FunctionGraph.
-
-    ``slots`` gives each variable an index into the per-call value list; ``steps`` are
-    ``(node, perform, input slots, output slots, slots to free after)``.
-    """
+class SlotProgram:
+    """What every executor shares: each variable's slot in the per-call value list
+    (graph roots first, then constants and node outputs in topological order), the
+    constants' values, and a fresh value list per call."""
 
     def __init__(self, fgraph, root_vars):
         order = fgraph.toposort()
         self.order = order
+        self.profile = None
         slot = {}
         for v in root_vars:
             slot.setdefault(v, len(slot))
         self.constants = []
         for node in order:
             for v in node.inputs:
-                if v not in slot:
-                    if not isinstance(v, Constant):
-                        raise ValueError(f"internal: {v} (input of {node}) has no value")
-                    slot[v] = len(slot)
-                    self.constants.append((slot[v], v.data))
+                self._assign(slot, v, f"{v} (input of {node})")
             for v in node.outputs:
                 slot[v] = len(slot)
         for v in fgraph.outputs:
-            if v not in slot:
-                if not isinstance(v, Constant):
-                    raise ValueError(f"internal: output {v} has no value")
-                slot[v] = len(slot)
-                self.constants.append((slot[v], v.data))
+            self._assign(slot, v, f"output {v}")
         self.slot = slot
         self.nslots = len(slot)
+        self.output_slots = [slot[v] for v in fgraph.outputs]
+
+    def _assign(self, slot, v, what):
+        if v in slot:
+            return
+        if not isinstance(v, Constant):
+            raise ValueError(f"internal: {what} has no value")
+        slot[v] = len(slot)
+        self.constants.append((slot[v], v.data))
+
+    def new_values(self):
+        values = [None] * self.nslots
+        for s, data in self.constants:
+            values[s] = data
+        return values
+
+
+class ReferenceProgram(SlotProgram):
+    """A compiled schedule over a FunctionGraph: ``steps`` are ``(node, perform, input
+    slots, output slots, slots to free after)``."""
+
+    def __init__(self, fgraph, root_vars):
+        super().__init__(fgraph, root_vars)
+        order, slot = self.order, self.slot
         keep = {slot[v] for v in fgraph.outputs} | {slot[v] for v in root_vars} | {s for s, _ in self.constants}
         last_use = {}
         for k, node in enumerate(order):
@@ -61,14 +76,6 @@ class ReferenceProgram:
         self.steps = [(node, node.op.perform, tuple(slot[v] for v in node.inputs),
                        tuple(slot[v] for v in node.outputs), tuple(free_at[k]))
                       for k, node in enumerate(order)]
-        self.output_slots = [slot[v] for v in fgraph.outputs]
-        self.profile = None
-
-    def new_values(self):
-        values = [None] * self.nslots
-        for s, data in self.constants:
-            values[s] = data
-        return values
 
     def run(self, values):
         profile = self.profile

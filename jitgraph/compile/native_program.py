@@ -11,7 +11,7 @@ import numpy as np
 
 from jitgraph.codegen.c import CEmitter
 from jitgraph.codegen.lower import lower_nodes, lowering_for
-from jitgraph.compile.executor import perform_node
+from jitgraph.compile.executor import SlotProgram, perform_node
 from jitgraph.graph.basic import Constant
 from jitgraph.tensor.type import TensorType
 from jitgraph.runtime.cpu import Caller, build_module, num_threads, prefetch_trampoline
@@ -59,32 +59,12 @@ class NativeStage:
         return res
 
 
-class NativeProgram:
-    """Runs a FunctionGraph natively. ``slot``/``new_values``/``run`` mirror the
-    reference executor so ``Function`` drives both the same way."""
+class NativeProgram(SlotProgram):
+    """Runs a FunctionGraph natively; ``Function`` drives it like the reference executor."""
 
     def __init__(self, fgraph, root_vars, name=None, per_node=False):
-        order = fgraph.toposort()
-        self.order = order
-        self.profile = None
-        slot = {}
-        for v in root_vars:
-            slot.setdefault(v, len(slot))
-        self.constants = []
-        for node in order:
-            for v in node.inputs + node.outputs:
-                if v not in slot:
-                    slot[v] = len(slot)
-                    if isinstance(v, Constant):
-                        self.constants.append((slot[v], v.data))
-        for v in fgraph.outputs:
-            if v not in slot:
-                slot[v] = len(slot)
-                if isinstance(v, Constant):
-                    self.constants.append((slot[v], v.data))
-        self.slot = slot
-        self.nslots = len(slot)
-        self.output_slots = [slot[v] for v in fgraph.outputs]
+        super().__init__(fgraph, root_vars)
+        order = self.order
         self.stages = self._plan(fgraph, order, root_vars, name, per_node)
         self.n_native = sum(isinstance(s, NativeStage) for s in self.stages)
 
@@ -137,12 +117,6 @@ class NativeProgram:
         else:
             built = {id(p): NativeStage(*p) for p in native}
         return [p if p[0] == "ref" else built[id(p)] for p in plans]
-
-    def new_values(self):
-        values = [None] * self.nslots
-        for s, data in self.constants:
-            values[s] = data
-        return values
 
     def run(self, values):
         slot = self.slot
