@@ -271,23 +271,39 @@ class Adadelta(Optimizer):
         return {**super().get_config(), **config}
 
 
-class Adam(Optimizer):
-    """t = iterations + 1; lr_t = lr·sqrt(1 − beta_2^t)/(1 − beta_1^t);
-    m = beta_1·m + (1−beta_1)·g; v = beta_2·v + (1−beta_2)·g²;
-    p −= lr_t·m / (sqrt(v) + epsilon). Default lr 0.001."""
+class _AdamFamily(Optimizer):
+    """The constructor and config Adam and Adamax share; subclasses set DEFAULT_LR."""
+
+    DEFAULT_LR = 0.001
 
     def __init__(self, lr=None, beta_1=0.9, beta_2=0.999, epsilon=1e-8, decay=0., **kwargs):
-        lr = _learning_rate(lr, kwargs, 0.001, "Adam")
+        name = type(self).__name__
+        lr = _learning_rate(lr, kwargs, self.DEFAULT_LR, name)
         epsilon = 1e-8 if epsilon is None else epsilon
-        _check_nonnegative("Adam", lr=lr, epsilon=epsilon, decay=decay)
+        _check_nonnegative(name, lr=lr, epsilon=epsilon, decay=decay)
         super().__init__(**kwargs)
-        self.iterations = K.variable(0)
+        self.iterations = K.variable(0.)
         self.lr = K.variable(lr)
         self.beta_1 = K.variable(beta_1)
         self.beta_2 = K.variable(beta_2)
         self.epsilon = epsilon
         self.decay = K.variable(decay)
         self.initial_decay = decay
+
+    def get_config(self):
+        config = {"lr": float(K.get_value(self.lr)), "beta_1": float(K.get_value(self.beta_1)),
+                  "beta_2": float(K.get_value(self.beta_2)),
+                  "decay": float(K.get_value(self.decay)), "epsilon": self.epsilon}
+        return {**super().get_config(), **config}
+
+
+class Adam(_AdamFamily):
+    """t = iterations + 1; lr_t = lr·sqrt(1 − beta_2^t)/(1 − beta_1^t);
+    m = beta_1·m + (1−beta_1)·g; v = beta_2·v + (1−beta_2)·g²;
+    p −= lr_t·m / (sqrt(v) + epsilon). Default lr 0.001."""
+
+
+    DEFAULT_LR = 0.001
 
     def get_updates(self, params, constraints, loss):
         with K.floatx_scope():
@@ -308,29 +324,11 @@ class Adam(Optimizer):
                 self.updates.append(K.update(p, self._constrained(p, new_p, constraints)))
         return self.updates
 
-    def get_config(self):
-        config = {"lr": float(K.get_value(self.lr)), "beta_1": float(K.get_value(self.beta_1)),
-                  "beta_2": float(K.get_value(self.beta_2)),
-                  "decay": float(K.get_value(self.decay)), "epsilon": self.epsilon}
-        return {**super().get_config(), **config}
-
-
-class Adamax(Optimizer):
+class Adamax(_AdamFamily):
     """Adam with the infinity norm: lr_t = lr/(1 − beta_1^t); m as Adam;
     u = max(beta_2·u, |g|); p −= lr_t·m / (u + epsilon). Default lr 0.002."""
 
-    def __init__(self, lr=None, beta_1=0.9, beta_2=0.999, epsilon=1e-8, decay=0., **kwargs):
-        lr = _learning_rate(lr, kwargs, 0.002, "Adamax")
-        epsilon = 1e-8 if epsilon is None else epsilon
-        _check_nonnegative("Adamax", lr=lr, epsilon=epsilon, decay=decay)
-        super().__init__(**kwargs)
-        self.iterations = K.variable(0.)
-        self.lr = K.variable(lr)
-        self.beta_1 = K.variable(beta_1)
-        self.beta_2 = K.variable(beta_2)
-        self.epsilon = epsilon
-        self.decay = K.variable(decay)
-        self.initial_decay = decay
+    DEFAULT_LR = 0.002
 
     def get_updates(self, params, constraints, loss):
         with K.floatx_scope():
@@ -350,13 +348,6 @@ class Adamax(Optimizer):
                 self.updates.append(K.update(u, u_t))
                 self.updates.append(K.update(p, self._constrained(p, new_p, constraints)))
         return self.updates
-
-    def get_config(self):
-        config = {"lr": float(K.get_value(self.lr)), "beta_1": float(K.get_value(self.beta_1)),
-                  "beta_2": float(K.get_value(self.beta_2)),
-                  "decay": float(K.get_value(self.decay)), "epsilon": self.epsilon}
-        return {**super().get_config(), **config}
-
 
 class Nadam(Optimizer):
     """Adam with Nesterov momentum and Keras 1.2.2's warming momentum schedule
