@@ -58,13 +58,41 @@ class FunctionGraph:
         self.replace_all([(old, new)])
 
     def replace_all(self, pairs):
-        for old, new in pairs:
-            for client, i in list(self.clients.get(old, ())):
-                if client == "output":
-                    self.outputs[i] = new
-                else:
-                    client.inputs[i] = new
-        self._rebuild()
+        """Replace each ``old`` by its ``new`` at once. A replacement built from another
+        replacement's ``old`` (two rewrites of one pass touching neighbouring nodes) is
+        rewired too, except inside the subgraph that computes ``new`` from ``old``."""
+        pairs = [(old, new) for old, new in pairs if old is not new]
+        known = set(self.apply_nodes)
+        for _ in range(len(pairs) + 1):
+            rewired = False
+            for old, new in pairs:
+                builds_new = None
+                for client, i in list(self.clients.get(old, ())):
+                    if client == "output":
+                        self.outputs[i] = new
+                    else:
+                        if client not in known:
+                            if builds_new is None:
+                                builds_new = self._new_nodes(new, known)
+                            if client in builds_new:
+                                continue
+                        client.inputs[i] = new
+                    rewired = True
+            self._rebuild()
+            if not rewired:
+                break
+
+    @staticmethod
+    def _new_nodes(var, known):
+        """The nodes computing ``var`` that are not (yet) in the graph."""
+        seen, stack = set(), [var]
+        while stack:
+            node = stack.pop().owner
+            if node is None or node in seen or node in known:
+                continue
+            seen.add(node)
+            stack.extend(node.inputs)
+        return seen
 
     def __str__(self):
         return f"FunctionGraph({', '.join(str(n) for n in self.toposort())})"

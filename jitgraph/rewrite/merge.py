@@ -36,3 +36,8 @@ def merge(fgraph):
     if replacements:
         fgraph.replace_all(replacements)
     return len(replacements)
+
+
+def merge_again(fgraph):
+    """Merge once more: canonicalize and stabilize build nodes that duplicate existing ones."""
+    return merge(fgraph)

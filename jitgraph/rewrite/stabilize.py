@@ -98,6 +98,7 @@ class _Builder:
     def __init__(self, fgraph):
         self.fgraph = fgraph
         self.made = {}
+        self.shared_softmax = []   # (softmax, the fused crossentropy node's softmax output)
 
     def apply(self, name, z):
         import jitgraph.tensor as T
@@ -364,7 +365,7 @@ def _softmax_input(var):
     return None
 
 
-def _stable_softmax_grad(node):
+def _stable_softmax_grad(node, builder):
     """SoftmaxGrad(a / sm, sm) -> a - sum(a) * sm (the gradient through log-softmax);
     SoftmaxGrad(1-hot crossentropy grad(g, sm, y), sm) -> the fused softmax-crossentropy dx."""
     import jitgraph.tensor as T
@@ -378,15 +379,47 @@ def _stable_softmax_grad(node):
         return a - T.sum(a, axis=-1, keepdims=True) * sm
     if isinstance(dy.owner.op, CrossentropyCategorical1HotGrad) and _same(dy.owner.inputs[1], sm):
         g_y, _, y_idx = dy.owner.inputs
-        return crossentropy_softmax_1hot_with_bias_dx(g_y, sm, y_idx)
+        fused = _fused_crossentropy(builder, sm, y_idx)
+        return crossentropy_softmax_1hot_with_bias_dx(g_y, fused[1] if fused else sm, y_idx)
     return None
 
 
-def _local_replacement(node, builder):
-    from jitgraph.tensor.nnet.crossentropy import (CrossentropyCategorical1Hot,
-                                                   crossentropy_softmax_argmax_1hot_with_bias)
-    from jitgraph.tensor.nnet.softmax import SoftmaxGrad
+def _split_bias(x):
+    """``(scores, bias)`` when ``x`` is ``scores + bias`` with a row-broadcast vector bias
+    (the fused op adds it in its own pass), else ``(x, None)``."""
+    if _op_name(x) != "add" or len(x.owner.inputs) != 2:
+        return x, None
+    for k, term in enumerate(x.owner.inputs):
+        if (term.owner is not None and isinstance(term.owner.op, DimShuffle)
+                and tuple(term.owner.op.new_order) == ("x", 0) and term.dtype == x.dtype):
+            other = x.owner.inputs[1 - k]
+            if other.ndim == 2 and other.dtype == x.dtype and not any(other.broadcastable):
+                return other, term.owner.inputs[0]
+    return x, None
+
+
+def _fused_crossentropy(builder, sm, y_idx):
+    """The outputs (nll, softmax, argmax) of one fused softmax-crossentropy node for the
+    softmax ``sm`` and labels ``y_idx``, made once per pass: the loss, its gradient and
+    every other reader of the softmax share them."""
     import jitgraph.tensor as T
+    from jitgraph.tensor.nnet.crossentropy import crossentropy_softmax_argmax_1hot_with_bias
+    x = _softmax_input(sm)
+    if x is None or x.ndim != 2:
+        return None
+    key = ("crossentropy", sm, y_idx)
+    if key not in builder.made:
+        scores, bias = _split_bias(x)
+        if bias is None:
+            bias = T.zeros_like(x[0])
+        builder.made[key] = crossentropy_softmax_argmax_1hot_with_bias(scores, bias, y_idx)
+        builder.shared_softmax.append((sm, builder.made[key][1]))
+    return builder.made[key]
+
+
+def _local_replacement(node, builder):
+    from jitgraph.tensor.nnet.crossentropy import CrossentropyCategorical1Hot
+    from jitgraph.tensor.nnet.softmax import SoftmaxGrad
     op = node.op
     if isinstance(op, Elemwise):
         name = op.scalar_op.name
@@ -399,11 +432,10 @@ def _local_replacement(node, builder):
             return builder.apply("sigmoid", builder.signed(e[0], -e[1])) if e else None
         return None
     if isinstance(op, SoftmaxGrad):
-        return _stable_softmax_grad(node)
+        return _stable_softmax_grad(node, builder)
     if isinstance(op, CrossentropyCategorical1Hot):
-        x = _softmax_input(node.inputs[0])
-        if x is not None and x.ndim == 2:
-            return crossentropy_softmax_argmax_1hot_with_bias(x, T.zeros_like(x[0]), node.inputs[1])[0]
+        fused = _fused_crossentropy(builder, node.inputs[0], node.inputs[1])
+        return fused[0] if fused else None
     return None
 
 
@@ -416,6 +448,9 @@ def _local_forms(fgraph):
             new = _fit(new, node.outputs[0])
             if new is not None:
                 replacements.append((node.outputs[0], new))
+    for old, new in builder.shared_softmax:
+        if old.type == new.type and not any(o is old for o, _ in replacements):
+            replacements.append((old, new))
     return replacements
 
 

@@ -64,6 +64,25 @@ def test_function_graph_clients_and_replace():
         fg.replace(fg.outputs[0], T.dvector())
 
 
+def test_replace_all_rewires_replacements_built_from_each_other():
+    """Two rewrites of one pass: the second's replacement reads the first's ``old``; after
+    replace_all nothing reads the old nodes, and a replacement built from its own
+    ``old`` keeps reading it."""
+    x = T.dvector("x")
+    fg = FunctionGraph([x], [T.exp(T.tanh(x)) * 2])
+    (fx,) = fg.inputs
+    tanh_out = [n for n in fg.apply_nodes if str(n.op) == "Elemwise{tanh}"][0].outputs[0]
+    exp_out = [n for n in fg.apply_nodes if str(n.op) == "Elemwise{exp}"][0].outputs[0]
+    fg.replace_all([(exp_out, T.log(tanh_out)), (tanh_out, T.sin(fx))])
+    assert sorted(str(n.op) for n in fg.apply_nodes) == ["DimShuffle{x}", "Elemwise{log}", "Elemwise{mul}",
+                                                        "Elemwise{sin}"]
+    y = T.fvector("y")
+    fg = FunctionGraph([y], [T.exp(y)])
+    old = fg.outputs[0]
+    fg.replace_all([(old, T.sin(old))])
+    assert sorted(str(n.op) for n in fg.apply_nodes) == ["Elemwise{exp}", "Elemwise{sin}"]
+
+
 def test_function_graph_rejects_missing_inputs():
     x, y = T.dscalars("x", "y")
     with pytest.raises(ValueError, match="not among"):

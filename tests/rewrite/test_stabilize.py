@@ -222,6 +222,25 @@ def test_categorical_crossentropy_graphs():
     assert "SoftmaxGrad" not in after and "CrossentropyCategorical1HotGrad" not in after
 
 
+def test_loss_gradient_and_probabilities_share_one_softmax_with_its_bias():
+    """The training-step shape: softmax(dot + b) read by the loss, its gradient and the
+    caller. One fused node computes the softmax; the bias moves into it."""
+    x, w, b = T.dmatrix("x"), T.dmatrix("w"), T.dvector("b")
+    y_idx = T.ivector("y_idx")
+    p = T.nnet.softmax(T.dot(x, w) + b)
+    cost = T.nnet.categorical_crossentropy(p, y_idx).mean()
+    before, after, _ = stabilized([x, w, b, y_idx], [cost, p, T.grad(cost, w)])
+    assert "Softmax" in before and "Elemwise{add}" in before
+    assert after.count("CrossentropySoftmaxArgmax1HotWithBias") == 1
+    assert "Softmax" not in after and "SoftmaxGrad" not in after
+    assert "Elemwise{add}" not in after      # the bias is the fused node's second input
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(5, 3)), rng.normal(size=(3, 4)), rng.normal(size=4), np.array([0, 3, 1, 1, 2], "int32")
+    fast, slow = both_modes([x, w, b, y_idx], [cost, p, T.grad(cost, w)], *values)
+    for a, r in zip(fast, slow):
+        np.testing.assert_allclose(a, r, rtol=1e-7)
+
+
 def test_softmax_gradient_through_log_loses_its_division():
     m = T.dmatrix("m")
     before, after, _ = stabilized([m], [T.grad(T.log(T.nnet.softmax(m)).sum(), m)])
