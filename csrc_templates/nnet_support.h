@@ -1,8 +1,84 @@
-/* Helpers shared by the nnet templates (nnet_*.c.tmpl): rows of an n-d buffer, shapes
- * in error messages, and the class-index checks of the ops that pick one entry per row.
- * The messages follow the numpy references of jitgraph/tensor/nnet/. */
+/* Helpers shared by the nnet templates (softmax.c.tmpl, nnet_*.c.tmpl): rows of an n-d
+ * buffer, the vectorised passes over one contiguous row, shapes in error messages, and the
+ * class-index checks of the ops that pick one entry per row. The messages follow the numpy
+ * references of jitgraph/tensor/nnet/. */
 #ifndef JG_NNET_SUPPORT_H
 #define JG_NNET_SUPPORT_H
+
+/* The passes of a softmax over one contiguous row of n entries, for T = float and double
+ * (called as jg_nnet_row_max_float, ...). The loops are `omp simd`, so exp is libmvec's
+ * vector variant (declared in scalar_helpers.h) and no -ffast-math is needed:
+ * - row_max ignores NaN (`x > m ? x : m` is one vmaxps); a NaN still reaches every output
+ *   of its row, as in numpy, because exp(NaN - max) makes the row's sum NaN. An all -inf
+ *   row gives max -inf, x - max NaN, and NaN outputs, also as numpy;
+ * - the sums run in blocks of JG_NNET_BLOCK entries, summed lane-wise in T and then added
+ *   up in double, so float rows of any length stay well within float32's rtol;
+ * - x and its output may be the same row (a strided row is first gathered into its output
+ *   row and then normalised in place); each iteration reads x[j] before writing out[j].
+ * gcc 12 vectorises these reductions with n a run-time length (as the templates pass it); with
+ * n a compile-time constant its inlined copies were seen to fall back to scalar expf. */
+#define JG_NNET_BLOCK 1024
+#define JG_NNET_ROW_KERNELS(T)                                                                 \
+    static inline T jg_nnet_row_max_##T(const T *x, int64_t n) {                               \
+        T m = -INFINITY;                                                                       \
+        _Pragma("omp simd reduction(max:m)")                                                   \
+        for (int64_t j = 0; j < n; j++) m = x[j] > m ? x[j] : m;                               \
+        return m;                                                                              \
+    }                                                                                          \
+    /* out[j] = exp(x[j] - shift); returns their sum */                                       \
+    static inline double jg_nnet_row_exp_##T(const T *x, T *out, int64_t n, T shift) {         \
+        double total = 0;                                                                      \
+        for (int64_t j0 = 0; j0 < n; j0 += JG_NNET_BLOCK) {                                    \
+            const int64_t j1 = n - j0 < JG_NNET_BLOCK ? n : j0 + JG_NNET_BLOCK;                \
+            T part = 0;                                                                        \
+            _Pragma("omp simd reduction(+:part)")                                              \
+            for (int64_t j = j0; j < j1; j++) {                                                \
+                const T e = exp(x[j] - shift);                                                 \
+                out[j] = e;                                                                    \
+                part += e;                                                                     \
+            }                                                                                  \
+            total += part;                                                                     \
+        }                                                                                      \
+        return total;                                                                          \
+    }                                                                                          \
+    /* the sum of exp(x[j] - shift), nothing stored (log-softmax) */                          \
+    static inline double jg_nnet_row_exp_sum_##T(const T *x, int64_t n, T shift) {             \
+        double total = 0;                                                                      \
+        for (int64_t j0 = 0; j0 < n; j0 += JG_NNET_BLOCK) {                                    \
+            const int64_t j1 = n - j0 < JG_NNET_BLOCK ? n : j0 + JG_NNET_BLOCK;                \
+            T part = 0;                                                                        \
+            _Pragma("omp simd reduction(+:part)")                                              \
+            for (int64_t j = j0; j < j1; j++) part += exp(x[j] - shift);                       \
+            total += part;                                                                     \
+        }                                                                                      \
+        return total;                                                                          \
+    }                                                                                          \
+    static inline void jg_nnet_row_scale_##T(T *x, int64_t n, T factor) {                      \
+        _Pragma("omp simd")                                                                    \
+        for (int64_t j = 0; j < n; j++) x[j] *= factor;                                        \
+    }                                                                                          \
+    /* out[j] = (x[j] - shift) - lse, rounded step by step as numpy's log-softmax */          \
+    static inline void jg_nnet_row_log_normalise_##T(const T *x, T *out, int64_t n, T shift, T lse) { \
+        _Pragma("omp simd")                                                                    \
+        for (int64_t j = 0; j < n; j++) out[j] = (x[j] - shift) - lse;                         \
+    }                                                                                          \
+    /* numpy's argmax given the row's NaN-ignoring max m: the first NaN, else the first m */   \
+    static inline int64_t jg_nnet_row_argmax_##T(const T *x, int64_t n, T m) {                 \
+        int64_t first_max = -1;                                                                \
+        for (int64_t j = 0; j < n; j++) {                                                      \
+            if (x[j] != x[j]) return j;                                                        \
+            if (first_max < 0 && x[j] == m) first_max = j;                                     \
+        }                                                                                      \
+        return first_max < 0 ? 0 : first_max;                                                  \
+    }                                                                                          \
+    /* softmax of a contiguous row into out (out == x allowed) */                             \
+    static inline void jg_nnet_row_softmax_##T(const T *x, T *out, int64_t n) {                \
+        const T mx = jg_nnet_row_max_##T(x, n);                                                \
+        const double total = jg_nnet_row_exp_##T(x, out, n, mx);                               \
+        jg_nnet_row_scale_##T(out, n, (T)(1.0 / total));                                       \
+    }
+JG_NNET_ROW_KERNELS(float)
+JG_NNET_ROW_KERNELS(double)
 
 /* Byte offset of row ``r`` of ``b``: rows enumerate, in C order, every position of all
    dimensions but the last. */

@@ -80,11 +80,10 @@ class Softmax(Op):
 
 
 def lower_softmax(ctx, node, log):
-    """Native code: csrc_templates/softmax.c.tmpl, one pass per row."""
-    from jitgraph.codegen import ir
-    ctx.add(ir.TemplateStep([node], template="softmax.c.tmpl",
-                            bufs={"x": ctx.buf(node.inputs[0]), "out": ctx.result(node.outputs[0])},
-                            params={"LOG": int(log)}))
+    """Native code: csrc_templates/softmax.c.tmpl, rows in parallel, each through the
+    vectorised row passes of csrc_templates/nnet_support.h."""
+    nnet_template_step(ctx, node, "softmax.c.tmpl", {"x": node.inputs[0]}, {"out": node.outputs[0]},
+                       {"LOG": int(log)})
 
 
 softmax_op = Softmax()
