@@ -75,6 +75,42 @@ static int jg_matmul_##S(jg_call *call, jg_temps *t, jg_buffer *out, const jg_bu
              (int)(out->strides[0] / item));                                                          \
     }                                                                                                 \
     return 0;                                                                                         \
+}                                                                                                     \
+/* out = beta * out + alpha * x . y for matrices (out already holds z); an out BLAS cannot   \
+   write in place (no unit stride along rows) is computed in scratch and copied back. */     \
+static int jg_gemm_##S(jg_call *call, jg_temps *t, jg_buffer *out, const jg_buffer *x0, const jg_buffer *y0, \
+                       T alpha, T beta) {                                                             \
+    jg_buffer xb, yb, cb;                                                                             \
+    int rc = jg_as_blas_operand(call, t, x0, &xb);                                                   \
+    if (!rc) rc = jg_as_blas_operand(call, t, y0, &yb);                                              \
+    if (rc) return rc;                                                                                \
+    const jg_buffer *x = &xb, *y = &yb;                                                               \
+    int64_t item = sizeof(T);                                                                         \
+    int64_t M = x->shape[0], K = x->shape[1], N = y->shape[1];                                        \
+    if (M == 0 || N == 0) return 0;                                                                   \
+    if (K > 2147483647 || M > 2147483647 || N > 2147483647 || jg_size(out) > 2147483647) {           \
+        snprintf(call->err, (size_t)call->err_len, "operand too large for 32-bit BLAS"); return JG_ERR_VALUE; } \
+    int direct = (out->strides[1] == item || N == 1) && out->strides[0] % item == 0                  \
+                 && out->strides[0] >= N * item;                                                      \
+    cb = *out;                                                                                        \
+    if (!direct) {                                                                                    \
+        rc = jg_alloc_temp(call, t, &cb);                                                             \
+        if (rc) return rc;                                                                            \
+        jg_copy(&cb, out);                                                                            \
+    }                                                                                                 \
+    int64_t ldc = N == 1 && cb.strides[0] < item ? 1 : cb.strides[0] / item;                         \
+    if (ldc < N) ldc = N;                                                                             \
+    if (K == 0) {                                                                                     \
+        for (int64_t i = 0; i < M; i++)                                                               \
+            for (int64_t j = 0; j < N; j++) ((T *)cb.data)[i * ldc + j] *= beta;                      \
+    } else {                                                                                          \
+        int tx = 0, ty = 0; int64_t ldx = 1, ldy = 1;                                                 \
+        jg_blas_layout(x, item, &tx, &ldx); jg_blas_layout(y, item, &ty, &ldy);                      \
+        GEMM(JG_ROW_MAJOR, tx ? JG_TRANS : JG_NO_TRANS, ty ? JG_TRANS : JG_NO_TRANS, (int)M, (int)N, (int)K, \
+             alpha, (const T *)x->data, (int)ldx, (const T *)y->data, (int)ldy, beta, (T *)cb.data, (int)ldc); \
+    }                                                                                                 \
+    if (!direct) jg_copy(out, &cb);                                                                   \
+    return 0;                                                                                         \
 }
 
 #define JG_MATMUL_LOOPS(T, S)                                                                         \

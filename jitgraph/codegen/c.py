@@ -50,7 +50,7 @@ class CEmitter:
     def source(self):
         k = self.kernel
         headers = [template_text(h) for h in self.HEADERS]
-        matmul_types = sorted({s.out.dtype for s in k.steps if isinstance(s, ir.MatMul)})
+        matmul_types = sorted({s.out.dtype for s in k.steps if isinstance(s, (ir.MatMul, ir.Gemm))})
         if matmul_types:
             if k.uses_blas:
                 headers.append("#define JG_USE_BLAS 1")
@@ -274,6 +274,25 @@ class CEmitter:
             lines.append(f"    {out.name}->shape[{d}] = {e};")
         lines.append(self._alloc(out, 4))
         lines.append(f"    JG_CHECK(jg_matmul_{out.dtype}(call, &temps, {out.name}, {x.name}, {y.name}));")
+        lines.append("}")
+        return _indent(lines, 4)
+
+    def emit_Gemm(self, s):
+        where = c_string(s.describe())
+        x, y, z, out = s.x, s.y, s.z, s.out
+        t = c_type(out.dtype)
+        lines = [f"/* {where} */", "{"]
+        lines.append(f"    if ({x.name}->shape[1] != {y.name}->shape[0] || {z.name}->shape[0] != {x.name}->shape[0] || "
+                     f"{z.name}->shape[1] != {y.name}->shape[1]) JG_FAIL(JG_ERR_VALUE, \"%s: shapes do not match: "
+                     f"z has shape {self._shape_fmt(z)}, x {self._shape_fmt(x)}, y {self._shape_fmt(y)}\", "
+                     f"\"{where}\"{self._shape_args(z)}{self._shape_args(x)}{self._shape_args(y)});")
+        if not s.inplace:
+            lines.append(f"    {out.name}->ndim = 2; {out.name}->shape[0] = {z.name}->shape[0]; "
+                         f"{out.name}->shape[1] = {z.name}->shape[1];")
+            lines.append(self._alloc(out, 4))
+            lines.append(f"    jg_copy({out.name}, {z.name});")
+        lines.append(f"    JG_CHECK(jg_gemm_{out.dtype}(call, &temps, {out.name}, {x.name}, {y.name}, "
+                     f"JG_AT({s.alpha.name}, {t}, 0), JG_AT({s.beta.name}, {t}, 0)));")
         lines.append("}")
         return _indent(lines, 4)
 

@@ -79,6 +79,19 @@ class MatMul(Step):
 
 
 @dataclass(eq=False)
+class Gemm(Step):
+    """out = beta * z + alpha * x · y for matrices (one BLAS gemm; alpha and beta 0-d
+    buffers). ``inplace``: ``out`` is ``z`` itself."""
+    out: Buf = None
+    z: Buf = None
+    x: Buf = None
+    y: Buf = None
+    alpha: Buf = None
+    beta: Buf = None
+    inplace: bool = False
+
+
+@dataclass(eq=False)
 class View(Step):
     """``out`` aliases ``inp``: kind 'dimshuffle' (params: new_order), 'slice' (params:
     idx_list, index buffers in ``extra``), 'reshape' (extra: [shape vector]), 'rebroadcast'

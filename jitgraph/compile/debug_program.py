@@ -50,10 +50,17 @@ class DebugProgram(ReferenceProgram):
         for node, perform, ins, outs, free in self.steps:
             args = [values[i] for i in ins]
             storage = [[None] for _ in outs]
-            perform(node, args, storage)
             stage = self.native.get(node)
+            native = None
             if stage is not None:
-                native = stage.call([values[self.slot[v]] for v in stage.inputs])
+                # before the reference runs: an in-place op overwrites its input, and each
+                # side must see the value the node was given (the native side a copy of it)
+                destroyed = {node.inputs[i] for srcs in (getattr(node.op, "destroy_map", None) or {}).values()
+                             for i in srcs}
+                native = stage.call([np.array(values[self.slot[v]], copy=True) if v in destroyed
+                                     else values[self.slot[v]] for v in stage.inputs])
+            perform(node, args, storage)
+            if native is not None:
                 for k, (var, cell) in enumerate(zip(node.outputs, storage)):
                     problem = results_agree(native[k], cell[0], var.dtype)
                     if problem:

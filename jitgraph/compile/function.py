@@ -120,10 +120,22 @@ def _convert_to_type(target, value, what):
 
 
 def _root_of(var):
-    """The variable whose storage ``var`` may share, following ops' view_map."""
+    """The variable whose storage ``var`` may share, following ops' view_map and
+    destroy_map (in-place results)."""
     while var.owner is not None:
-        vmap = getattr(var.owner.op, "view_map", None) or {}
-        srcs = vmap.get(var.index)
+        op = var.owner.op
+        srcs = (getattr(op, "view_map", None) or {}).get(var.index) or \
+            (getattr(op, "destroy_map", None) or {}).get(var.index)
+        if not srcs:
+            return var
+        var = var.owner.inputs[srcs[0]]
+    return var
+
+
+def _destroyed_root(var):
+    """The variable an in-place result overwrote (through in-place ops only), else ``var``."""
+    while var.owner is not None:
+        srcs = (getattr(var.owner.op, "destroy_map", None) or {}).get(var.index)
         if not srcs:
             return var
         var = var.owner.inputs[srcs[0]]
@@ -202,6 +214,8 @@ class FunctionMaker:
         self.updates = updates
         self.shared_vars = shared_vars
         self.fgraph = FunctionGraph(explicit + shared_vars, out_vars + [e for _, e in updates])
+        self.fgraph.update_targets = {len(out_vars) + k: self.fgraph.inputs[len(explicit) + shared_vars.index(t)]
+                                      for k, (t, _) in enumerate(updates)}
         self.n_outputs = len(out_vars)
         from jitgraph.rewrite import optimize
         self.rewrite_report = optimize(self.fgraph, self.mode.optimizer)
@@ -241,6 +255,9 @@ def make_program(fgraph, mode, name=None, per_node=False):
     (FAST_COMPILE), or per-node comparison of both (DEBUG). ``per_node`` builds one
     native module per node (profiling times each). Without a working C compiler,
     native modes warn once and use the reference."""
+    if _config().device == "cuda" or any(getattr(v, "on_device", False) for v in fgraph.inputs):
+        from jitgraph.compile.cuda_program import make_cuda_program
+        return make_cuda_program(fgraph, mode, name, per_node)
     if mode.linker == "reference":
         return ReferenceProgram(fgraph, fgraph.inputs)
     from jitgraph.cache.build import CompilerNotFoundError
@@ -325,7 +342,8 @@ class Function:
         n_out = maker.n_outputs
         self._n_outputs = n_out
         self._single = maker.single_output
-        self._output_copy = self._plan_copies(fg, n_out, [o.borrow for o in maker.outputs])
+        self._output_copy = self._plan_copies(fg, n_out, [o.borrow for o in maker.outputs],
+                                              getattr(fg, "update_targets", {}))
         self._updates = [(sv, n_out + k) for k, (sv, _) in enumerate(maker.updates)]
         self._update_lock = threading.Lock()
         self.profile = None
@@ -335,30 +353,44 @@ class Function:
             program.profile = self.profile
             self.profile.rewrites = list(maker.rewrite_report)
         self._fast = None
+        configure = getattr(program, "configure_results", None)
+        if configure is not None:
+            # a device program returns each result fresh and where it belongs: outputs on the
+            # host (borrowed ones may stay on the device), updates beside their shared variable
+            configure([o.borrow for o in maker.outputs], [sv for sv, _ in maker.updates])
+            self._output_copy = [False] * len(self._output_copy)
         stages = getattr(program, "stages", None)
-        if stages is not None and len(stages) == 1 and self.profile is None:
+        if stages is not None and len(stages) == 1 and self.profile is None and configure is None:
             # one native call: arguments go straight to the trampoline's NativeCall, which
             # checks them, runs the module and applies the updates
             stage = stages[0]
-            self._fast = stage.caller.fast_call(
-                n_explicit=len(ins), n_visible=n_out, single=self._single,
-                shared_cells=[sv.container for sv in maker.shared_vars],
-                consts=[v.data for v in stage.inputs[len(fg.inputs):]],
-                update_cells=[sv.container for sv, _ in maker.updates],
-                update_index=[k for _, k in self._updates], badarg=_BADARG)
+            # an update computed in place is already in its shared variable
+            inplace = getattr(stage, "inplace", {})
+            module_index = {k: i for i, k in enumerate(k for k in range(len(fg.outputs)) if k not in inplace)}
+            updates = [(sv, k) for sv, k in self._updates if k not in inplace]
+            if all(k >= n_out for k in inplace):
+                self._fast = stage.caller.fast_call(
+                    n_explicit=len(ins), n_visible=n_out, single=self._single,
+                    shared_cells=[sv.container for sv in maker.shared_vars],
+                    consts=[v.data for v in stage.inputs[len(fg.inputs):]],
+                    update_cells=[sv.container for sv, _ in updates],
+                    update_index=[module_index[k] for _, k in updates], badarg=_BADARG)
 
     @staticmethod
-    def _plan_copies(fg, n_out, borrow):
+    def _plan_copies(fg, n_out, borrow, update_targets=None):
         """Which results must be copied so none aliases an input, a shared value, a
-        constant or another result."""
+        constant or another result. An update computed in place into its own shared
+        variable (``update_targets``) is that variable's new value: no copy."""
         roots = set(fg.inputs)
         copies, seen = [], set()
         for k, var in enumerate(fg.outputs):
             root = _root_of(var)
+            own_storage = update_targets is not None and update_targets.get(k) is _destroyed_root(var) \
+                and root is not var
             aliased = root in roots or isinstance(root, Constant) or root in seen
             seen.add(root)
             is_output = k < n_out
-            copies.append(aliased and not (is_output and borrow[k]))
+            copies.append(aliased and not own_storage and not (is_output and borrow[k]))
         return copies
 
     def __call__(self, *args, **kwargs):

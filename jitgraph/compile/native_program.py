@@ -25,6 +25,22 @@ def _is_embedded_constant(v):
     return isinstance(v, Constant) and v.ndim == 0
 
 
+def inplace_outputs(inputs, outputs):
+    """``{output index: input index}`` for outputs whose storage is an input's, written by
+    in-place ops (``destroy_map``) — never views, which must be copied."""
+    found = {}
+    for k, var in enumerate(outputs):
+        root, destroyed = var, False
+        while root.owner is not None:
+            srcs = (getattr(root.owner.op, "destroy_map", None) or {}).get(root.index)
+            if not srcs:
+                break
+            root, destroyed = root.owner.inputs[srcs[0]], True
+        if destroyed and root in inputs and outputs.count(var) == 1:
+            found[k] = inputs.index(root)
+    return found
+
+
 class NativeStage:
     """One native segment: ``inputs`` -> ``outputs`` through one module call."""
 
@@ -32,16 +48,22 @@ class NativeStage:
         self.nodes = nodes
         self.inputs = inputs
         self.outputs = outputs
-        kernel = lower_nodes(nodes, inputs, outputs, summary=summary)
+        # outputs computed into an input's storage (in-place updates) are not module
+        # outputs: the call returns that input itself
+        self.inplace = inplace_outputs(inputs, outputs)
+        module_outputs = [v for k, v in enumerate(outputs) if k not in self.inplace]
+        kernel = lower_nodes(nodes, inputs, module_outputs, summary=summary)
         emitter = CEmitter(kernel)
         self.source = emitter.source()
         self.module = build_module(kernel, self.source, parts=emitter.parts())
-        self.caller = Caller(self.module, [v.type for v in inputs], len(outputs))
+        self.caller = Caller(self.module, [v.type for v in inputs], len(module_outputs))
 
     def call(self, arglist):
         res = self.caller(arglist)
         if type(res) is int:
-            return self._call_converted(arglist, res)
+            res, arglist = self._call_converted(arglist, res)
+        for k, j in self.inplace.items():
+            res.insert(k, arglist[j])
         return res
 
     def _call_converted(self, arglist, bad):
@@ -56,17 +78,23 @@ class NativeStage:
         if type(res) is int:
             raise TypeError(f"argument {res} of a native segment has type {type(fixed[res]).__name__}, "
                             f"expected an ndarray of {self.inputs[res].type}")
-        return res
+        return res, fixed
 
 
 class NativeProgram(SlotProgram):
     """Runs a FunctionGraph natively; ``Function`` drives it like the reference executor."""
+
+    stage_class = NativeStage   # what builds and calls one segment (the CUDA executor swaps it)
 
     def __init__(self, fgraph, root_vars, name=None, per_node=False):
         super().__init__(fgraph, root_vars)
         order = self.order
         self.stages = self._plan(fgraph, order, root_vars, name, per_node)
         self.n_native = sum(isinstance(s, NativeStage) for s in self.stages)
+
+    def is_native(self, node):
+        """Whether ``node`` runs in a native segment (else its reference runs between them)."""
+        return lowering_for(node) is not None
 
     def _plan(self, fgraph, order, root_vars, name, per_node):
         """Group consecutive nodes with native code into segments. A segment takes every
@@ -75,7 +103,7 @@ class NativeProgram(SlotProgram):
         caller need."""
         groups = []
         for node in order:
-            native = lowering_for(node) is not None
+            native = self.is_native(node)
             if native and groups and groups[-1][0] and not per_node:
                 groups[-1][1].append(node)
             else:
@@ -113,9 +141,9 @@ class NativeProgram(SlotProgram):
         native = [p for p in plans if p[0] != "ref"]
         if len(native) > 1:
             with ThreadPoolExecutor(max_workers=num_threads()) as pool:
-                built = dict(zip(map(id, native), pool.map(lambda p: NativeStage(*p), native)))
+                built = dict(zip(map(id, native), pool.map(lambda p: self.stage_class(*p), native)))
         else:
-            built = {id(p): NativeStage(*p) for p in native}
+            built = {id(p): self.stage_class(*p) for p in native}
         return [p if p[0] == "ref" else built[id(p)] for p in plans]
 
     def run(self, values):

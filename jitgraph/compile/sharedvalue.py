@@ -20,7 +20,7 @@ class SharedVariable(Variable):
         super().__init__(type, None, None, name)
         self.strict = strict
         self.allow_downcast = allow_downcast
-        self.container = [type.filter(value, strict=strict, allow_downcast=allow_downcast)]
+        self.container = [_writable(type.filter(value, strict=strict, allow_downcast=allow_downcast))]
 
     def get_value(self, borrow=False, return_internal_type=False):
         """The current value; a copy unless ``borrow=True``."""
@@ -36,7 +36,7 @@ class SharedVariable(Variable):
             raise type(exc)(f"set_value of shared variable {self.name or '<unnamed>'}: {exc}") from None
         if not borrow and value is new_value:
             value = copy.deepcopy(value)
-        self.container[0] = value
+        self.container[0] = _writable(value)
 
     @property
     def value(self):
@@ -66,6 +66,14 @@ class TensorSharedVariable(_TensorOperators, SharedVariable):
         return SharedVariable.clone(self)
 
 
+def _writable(value):
+    """``value``, or a copy where it is a read-only array: updates may be computed in place
+    into a shared variable's storage (the inplace rewrite)."""
+    if isinstance(value, np.ndarray) and not value.flags.writeable:
+        return value.copy()
+    return value
+
+
 def shared(value, name=None, strict=False, allow_downcast=None, borrow=False, broadcastable=None,
            **kwargs):
     """A shared variable holding ``value`` (an array, a Python scalar or a
@@ -78,9 +86,8 @@ def shared(value, name=None, strict=False, allow_downcast=None, borrow=False, br
     target = kwargs.pop("target", None)
     if kwargs:
         raise TypeError(f"shared() got unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
-    if config.device == "cuda" or target not in (None, "cpu"):
-        raise RuntimeError("device=cuda: the CUDA backend is not available in this version of jitgraph; "
-                           "run with device=cpu (JITGRAPH_FLAGS=device=cpu)")
+    # Theano's target='cpu' keeps a value on the host under device=cuda; any other target is the GPU
+    on_gpu = target not in (None, "cpu") or (target is None and config.device == "cuda")
     if isinstance(value, SharedVariable):
         raise TypeError("shared() was given a shared variable; pass its value (x.get_value())")
     if isinstance(value, Variable):
@@ -103,6 +110,9 @@ def shared(value, name=None, strict=False, allow_downcast=None, borrow=False, br
     if broadcastable is None:
         broadcastable = (False,) * arr.ndim
     ttype = TensorType(arr.dtype, broadcastable)
+    if on_gpu:
+        from jitgraph.compile.cuda_shared import CudaSharedVariable
+        return CudaSharedVariable(ttype, arr, name=name, strict=strict, allow_downcast=allow_downcast)
     return TensorSharedVariable(ttype, arr, name=name, strict=strict, allow_downcast=allow_downcast)
 
 

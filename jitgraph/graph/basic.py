@@ -243,8 +243,11 @@ def graph_inputs(outputs, blockers=None):
     return [v for v in ancestors(outputs, blockers) if v.owner is None or v in blockers]
 
 
-def io_toposort(inputs, outputs):
-    """Apply nodes between ``inputs`` and ``outputs``, each after the nodes it reads."""
+def io_toposort(inputs, outputs, orderings=None):
+    """Apply nodes between ``inputs`` and ``outputs``, each after the nodes it reads (and
+    after the nodes ``orderings[node]`` lists: readers of storage it overwrites)."""
+    if orderings:
+        return _toposort_with_orderings(inputs, outputs, orderings)
     stop = set(inputs)
     order, done = [], set()
     for out in outputs:
@@ -263,6 +266,37 @@ def io_toposort(inputs, outputs):
             for inp in reversed(node.inputs):
                 if inp.owner is not None and inp not in stop and inp.owner not in done:
                     stack.append((inp.owner, False))
+    return order
+
+
+def _toposort_with_orderings(inputs, outputs, orderings):
+    stop = set(inputs)
+    order, done, active = [], set(), set()
+
+    def deps(node):
+        found = [v.owner for v in node.inputs if v.owner is not None and v not in stop]
+        return found + list(orderings.get(node, ()))
+
+    for out in outputs:
+        if out in stop or out.owner is None or out.owner in done:
+            continue
+        stack = [(out.owner, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if node in done:
+                continue
+            if expanded:
+                active.discard(node)
+                done.add(node)
+                order.append(node)
+                continue
+            if node in active:
+                raise ValueError(f"the graph's orderings make a cycle through {node}")
+            active.add(node)
+            stack.append((node, True))
+            for dep in reversed(deps(node)):
+                if dep not in done:
+                    stack.append((dep, False))
     return order
 
 

@@ -20,6 +20,11 @@ class FunctionGraph:
             self.equiv = None
         self.inputs = list(inputs)
         self.outputs = list(outputs)
+        # node -> nodes that must run before it (readers of the storage it overwrites)
+        self.orderings = {}
+        # output index -> the input whose storage that output may take (a shared
+        # variable's update); set by function() before the rewrites
+        self.update_targets = {}
         self._rebuild()
 
     def _rebuild(self):
@@ -48,7 +53,9 @@ class FunctionGraph:
             self.clients.setdefault(out, [])
 
     def toposort(self):
-        return io_toposort(self.inputs, self.outputs)
+        orderings = {n: [d for d in deps if d in self.apply_nodes]
+                     for n, deps in self.orderings.items() if n in self.apply_nodes}
+        return io_toposort(self.inputs, self.outputs, orderings)
 
     def replace(self, old, new, reason=None):
         """Make every reader of ``old`` read ``new`` instead (types must match)."""

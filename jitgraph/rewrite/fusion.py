@@ -12,17 +12,32 @@ from jitgraph.tensor.elemwise import Elemwise, _check_broadcast
 class FusedElemwise(Op):
     """Evaluates ``program`` per element. ``program`` is a tuple of steps
     ``(scalar_op, refs, dtype)`` in evaluation order; a ref is ``("in", k)`` (input k) or
-    ``("step", j)`` (an earlier step's value). The last step is the output."""
+    ``("step", j)`` (an earlier step's value). The last step is the output.
+    ``inplace_input``: the index of an input of the output's type whose storage the result
+    takes (``destroy_map``), or None."""
 
-    __props__ = ("program", "out_type")
+    __props__ = ("program", "out_type", "inplace_input")
 
-    def __init__(self, program, out_type):
+    def __init__(self, program, out_type, inplace_input=None):
         self.program = tuple(program)
         self.out_type = out_type
+        self.inplace_input = inplace_input
+        if inplace_input is not None:
+            self.destroy_map = {0: [inplace_input]}
 
     def __str__(self):
         names = ",".join(step[0].name for step in self.program)
-        return f"FusedElemwise{{{names}}}"
+        where = "" if self.inplace_input is None else f"; inplace={self.inplace_input}"
+        return f"FusedElemwise{{{names}{where}}}"
+
+    @classmethod
+    def of_elemwise(cls, node):
+        """The one-step FusedElemwise computing Elemwise ``node``."""
+        refs = tuple(("in", k) for k in range(len(node.inputs)))
+        return cls([(node.op.scalar_op, refs, node.outputs[0].dtype)], node.outputs[0].type)
+
+    def with_inplace(self, k):
+        return type(self)(self.program, self.out_type, k)
 
     def make_node(self, *inputs):
         return Apply(self, list(inputs), [self.out_type()])
@@ -44,7 +59,13 @@ class FusedElemwise(Op):
         shape = np.broadcast_shapes(*[np.shape(x) for x in inputs])
         if out.shape != shape:
             out = np.broadcast_to(out, shape)
-        output_storage[0][0] = np.array(out, dtype=self.out_type.numpy_dtype)
+        k = self.inplace_input
+        target = inputs[k] if k is not None else None
+        if isinstance(target, np.ndarray) and target.shape == shape and target.flags.writeable:
+            target[...] = out
+            output_storage[0][0] = target
+        else:
+            output_storage[0][0] = np.array(out, dtype=self.out_type.numpy_dtype)
 
     def infer_shape(self, node, input_shapes):
         out = []
@@ -74,10 +95,16 @@ class FusedElemwise(Op):
             stmts.append(ir.ScalarStmt(f"t{j}", c_type(dtype), f"({c_type(dtype)})({expr})"))
             dtypes.append(dtype)
         out_var = node.outputs[0]
-        ctx.add(ir.ElementwiseLoop([node], outs=[ctx.result(out_var)], ins=in_bufs,
+        if self.inplace_input is not None:
+            out = in_bufs[self.inplace_input]
+            ctx.buf_of[out_var] = out
+        else:
+            out = ctx.result(out_var)
+        ctx.add(ir.ElementwiseLoop([node], outs=[out], ins=in_bufs,
                                    in_bcast=[tuple(v.broadcastable) for v in node.inputs], loads=loads,
                                    stmts=stmts, results=[f"t{len(stmts) - 1}"],
-                                   out_bcast=tuple(out_var.broadcastable), alloc_outs=[True]))
+                                   out_bcast=tuple(out_var.broadcastable),
+                                   alloc_outs=[self.inplace_input is None]))
 
 
 def _is_fusable(node):

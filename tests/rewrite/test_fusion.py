@@ -87,9 +87,10 @@ def test_excluding_fusion_by_flag():
     e = T.exp(x) * 2 + 1
     with config.change_flags(optimizer_excluding="fusion"):
         f = function([x], e)
-    assert not any(isinstance(n.op, FusedElemwise) for n in f.maker.fgraph.apply_nodes)
+    # (the inplace pass may still make a one-step FusedElemwise overwrite a dead input)
+    assert not any(isinstance(n.op, FusedElemwise) and len(n.op.program) > 1 for n in f.maker.fgraph.apply_nodes)
     g = function([x], e)
-    assert any(isinstance(n.op, FusedElemwise) for n in g.maker.fgraph.apply_nodes)
+    assert any(isinstance(n.op, FusedElemwise) and len(n.op.program) > 1 for n in g.maker.fgraph.apply_nodes)
     np.testing.assert_allclose(f(np.ones(2)), g(np.ones(2)))
 
 
