@@ -233,7 +233,7 @@ class CEmitter:
         combine_block = _indent([combine], 24)
         if s.op == "add" and is_float:
             full = [f"{acc_t} total = 0;",
-                    "#pragma omp parallel for reduction(+:total) if (R >= JG_OMP_MIN) num_threads(call->num_threads)",
+                    "#pragma omp parallel for simd reduction(+:total) if (parallel: R >= JG_OMP_MIN) num_threads(call->num_threads)",
                     f"for (int64_t r = 0; r < R; r++) total += ({acc_t})p[r];",
                     "acc = total;"]
         else:
@@ -258,6 +258,10 @@ class CEmitter:
                       out=out.name, out_dtype_code=DTYPE_CODES[out.dtype], alloc_code=alloc,
                       acc_type=acc_t, acc_init=init, trailing_cond=cond, trailing_block=trailing_block,
                       generic_block=generic_block, out_type=out_t, result=result)
+
+    def emit_FusedReduction(self, s):
+        from jitgraph.codegen.c_fused_reduction import emit_fused_reduction
+        return emit_fused_reduction(s, self._alloc(s.out))
 
     def emit_MatMul(self, s):
         where = c_string(s.describe())

@@ -71,6 +71,24 @@ class Reduction(Step):
 
 
 @dataclass(eq=False)
+class FusedReduction(Step):
+    """out = reduce ``op`` ('add', 'mul', 'max', 'min') over ``axes`` of a per-element value
+    computed from ``ins`` by ``stmts`` (as in ElementwiseLoop; ``value`` names the result),
+    in one loop. ``full[j]``: input j has the value's shape (else it is one element read
+    once). ``ndim``: the value's number of dimensions."""
+    out: Buf = None
+    ins: list = field(default_factory=list)
+    full: list = field(default_factory=list)
+    loads: list = field(default_factory=list)
+    stmts: list = field(default_factory=list)
+    value: str = ""
+    ndim: int = 0
+    axes: tuple = ()
+    op: str = "add"
+    acc_dtype: str = "float64"
+
+
+@dataclass(eq=False)
 class MatMul(Step):
     """out = x · y for 1-/2-d operands (BLAS for float32/float64)."""
     out: Buf = None

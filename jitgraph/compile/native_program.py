@@ -53,6 +53,7 @@ class NativeStage:
         self.inplace = inplace_outputs(inputs, outputs)
         module_outputs = [v for k, v in enumerate(outputs) if k not in self.inplace]
         kernel = lower_nodes(nodes, inputs, module_outputs, summary=summary)
+        self.kernel = kernel
         emitter = CEmitter(kernel)
         self.source = emitter.source()
         self.module = build_module(kernel, self.source, parts=emitter.parts())

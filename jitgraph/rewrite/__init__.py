@@ -54,4 +54,5 @@ from jitgraph.rewrite import specialize_pow  # noqa: E402,F401
 register_pass("merge_again", modes=("fast_run", "fast_compile"))(merge.merge_again)
 from jitgraph.rewrite import specialize_gemm  # noqa: E402,F401
 from jitgraph.rewrite import fusion  # noqa: E402,F401
+from jitgraph.rewrite import fused_reduce  # noqa: E402,F401
 from jitgraph.rewrite import inplace  # noqa: E402,F401

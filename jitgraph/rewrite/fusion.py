@@ -82,18 +82,8 @@ class FusedElemwise(Op):
     def lower(self, ctx, node):
         """One ElementwiseLoop whose per-element statements are the program's steps."""
         from jitgraph.codegen import ir
-        from jitgraph.codegen.lower import c_literal, convert
         in_bufs = [ctx.buf(v) for v in node.inputs]
-        loads = [c_literal(b.const_data, b.dtype) if b.role == "const" else f"v{j}" for j, b in enumerate(in_bufs)]
-        dtypes, stmts = [], []
-        for j, (scalar_op, refs, dtype) in enumerate(self.program):
-            arg_exprs = [loads[k] if kind == "in" else f"t{k}" for kind, k in refs]
-            arg_dtypes = [in_bufs[k].dtype if kind == "in" else dtypes[k] for kind, k in refs]
-            op_dtypes = scalar_op.operand_dtypes(arg_dtypes, dtype)
-            operands = [convert(e, d, od) for e, d, od in zip(arg_exprs, arg_dtypes, op_dtypes)]
-            expr = scalar_op.c_code(arg_dtypes, dtype, operands)
-            stmts.append(ir.ScalarStmt(f"t{j}", c_type(dtype), f"({c_type(dtype)})({expr})"))
-            dtypes.append(dtype)
+        loads, stmts = program_statements(self.program, in_bufs)
         out_var = node.outputs[0]
         if self.inplace_input is not None:
             out = in_bufs[self.inplace_input]
@@ -105,6 +95,24 @@ class FusedElemwise(Op):
                                    stmts=stmts, results=[f"t{len(stmts) - 1}"],
                                    out_bcast=tuple(out_var.broadcastable),
                                    alloc_outs=[self.inplace_input is None]))
+
+
+def program_statements(program, in_bufs):
+    """``(loads, stmts)`` computing ``program`` per element in C: input j is read into
+    ``v{j}`` (a constant is its literal), step j's value is ``t{j}``; the last is the result."""
+    from jitgraph.codegen import ir
+    from jitgraph.codegen.lower import c_literal, convert
+    loads = [c_literal(b.const_data, b.dtype) if b.role == "const" else f"v{j}" for j, b in enumerate(in_bufs)]
+    dtypes, stmts = [], []
+    for j, (scalar_op, refs, dtype) in enumerate(program):
+        arg_exprs = [loads[k] if kind == "in" else f"t{k}" for kind, k in refs]
+        arg_dtypes = [in_bufs[k].dtype if kind == "in" else dtypes[k] for kind, k in refs]
+        op_dtypes = scalar_op.operand_dtypes(arg_dtypes, dtype)
+        operands = [convert(e, d, od) for e, d, od in zip(arg_exprs, arg_dtypes, op_dtypes)]
+        expr = scalar_op.c_code(arg_dtypes, dtype, operands)
+        stmts.append(ir.ScalarStmt(f"t{j}", c_type(dtype), f"({c_type(dtype)})({expr})"))
+        dtypes.append(dtype)
+    return loads, stmts
 
 
 def _is_fusable(node):
