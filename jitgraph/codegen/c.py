@@ -142,11 +142,18 @@ class CEmitter:
             for j, b in checks:
                 shape_code.append(f"if ({b.name}->shape[{d}] != shape[{d}]) JG_CHECK(jg_broadcast_error(call, "
                                   f"\"{where}\", {pos[j]}, {d}, {pos.get(j0, 0)}, shape[{d}], ins, {len(live)}));")
-        alloc_code = ""
-        if s.alloc_outs[0]:
-            alloc_code = "\n".join([f"        {out.name}->ndim = {nd};",
-                                    f"        for (int d = 0; d < {nd}; d++) {out.name}->shape[d] = shape[d];",
-                                    self._alloc(out)])
+        alloc_lines = []
+        for k, o in enumerate(s.outs):
+            if s.alloc_outs[k]:
+                alloc_lines += [f"        {o.name}->ndim = {nd};",
+                                f"        for (int d = 0; d < {nd}; d++) {o.name}->shape[d] = shape[d];",
+                                self._alloc(o)]
+        alloc_code = "\n".join(alloc_lines)
+        # further outputs (multi-output fusion) are allocated here: contiguous, element i at [i]
+        extra = list(enumerate(s.outs))[1:]
+        extra_ptrs = [f"{c_type(o.dtype)} *restrict po{k} = ({c_type(o.dtype)} *){o.name}->data;" for k, o in extra]
+        extra_fast_stores = [f"po{k}[i] = {s.results[k]};" for k, _ in extra]
+        extra_row_stores = [f"po{k}[o * inner + j] = {s.results[k]};" for k, _ in extra]
         in_t = {j: c_type(b.dtype) for j, b in live}
         scalar_loads = [f"const {in_t[j]} s{j} = *(const {in_t[j]} *){b.name}->data;" for j, b in scalars]
         # buffers allocated by this module are contiguous; arguments and views may not be
@@ -158,12 +165,13 @@ class CEmitter:
         out_t = c_type(out.dtype)
         fast_ptrs = [f"const {in_t[j]} *restrict p{j} = (const {in_t[j]} *){b.name}->data;" for j, b in full]
         fast_ptrs.append(f"{out_t} *restrict po = ({out_t} *){out.name}->data;")
+        fast_ptrs += extra_ptrs
         if any(b is out for _, b in live):
             fast_ptrs = [p.replace("*restrict ", "*") for p in fast_ptrs]   # in-place: reads alias the output
         fast_loads = [f"const {in_t[j]} v{j} = p{j}[i];" for j, b in full] + \
                      [f"const {in_t[j]} v{j} = s{j};" for j, b in scalars] + \
                      [f"const {in_t[j]} v{j} = 0;  /* not reached: fast path disabled */" for j, b in mixed]
-        fast_stores = [f"po[i] = {s.results[0]};"]
+        fast_stores = [f"po[i] = {s.results[0]};"] + extra_fast_stores
         strides = []
         for j, b in live:
             bc = s.in_bcast[j]
@@ -171,11 +179,12 @@ class CEmitter:
         strides.append(f"int64_t sto[JG_MAX_NDIM + 1] = {{{', '.join(f'{out.name}->strides[{d}]' for d in range(nd)) or '0'}}};")
         ptr_decls = [f"const char *q{j} = (const char *){b.name}->data;" for j, b in live]
         ptr_decls.append(f"char *qo = (char *){out.name}->data;")
+        ptr_decls += extra_ptrs
         ptr_advance = [f"q{j} += id * st{j}[d];" for j, b in live] + ["qo += id * sto[d];"]
         last = max(nd - 1, 0)
         strided_loads = [f"const {in_t[j]} v{j} = *(const {in_t[j]} *)(q{j} + j * st{j}[{last}]);"
                          for j, b in live]
-        strided_stores = [f"*({out_t} *)(qo + j * sto[{last}]) = {s.results[0]};"]
+        strided_stores = [f"*({out_t} *)(qo + j * sto[{last}]) = {s.results[0]};"] + extra_row_stores
         # per row: operands broadcast along the last dimension are read once, the others
         # must have unit stride there (checked at run time)
         row_bcast = {j for j, b in live if nd and s.in_bcast[j][last]}
@@ -193,7 +202,7 @@ class CEmitter:
             "elementwise_strided.c.tmpl", inner=f"shape[{nd - 1}]" if nd else "1", strides=_indent(strides, 12),
             ndim=nd, ptr_decls=_indent(ptr_decls, 16), ptr_advance=_indent(ptr_advance, 20),
             inner_cond=inner_cond if nd else "0", row_ptrs=_indent(row_ptrs, 20), row_loads=_indent(row_loads, 24),
-            row_stores=_indent([f"ro[j] = {s.results[0]};"], 24),
+            row_stores=_indent([f"ro[j] = {s.results[0]};"] + extra_row_stores, 24),
             strided_loads=_indent(strided_loads, 20), stmts=_indent(stmts, 20),
             strided_stores=_indent(strided_stores, 20))
         return render("elementwise.c.tmpl", comment=c_string(s.describe()), shape_code=_indent(shape_code, 8),

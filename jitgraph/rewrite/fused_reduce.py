@@ -64,7 +64,7 @@ def _fusable(fgraph, node):
         return None
     (value,) = node.inputs
     producer = value.owner
-    if producer is None or not isinstance(producer.op, (Elemwise, FusedElemwise)) \
+    if producer is None or not isinstance(producer.op, (Elemwise, FusedElemwise)) or len(producer.outputs) != 1 \
             or getattr(producer.op, "destroy_map", None) or fgraph.clients.get(value) != [(node, 0)]:
         return None
     if _FUSABLE[node.op.scalar_op.name] in ("max", "min") and value.dtype not in ("float32", "float64"):

@@ -1,9 +1,9 @@
-"""Elementwise fusion: a group of Elemwise nodes with the same output broadcast pattern,
-whose intermediate results are used only inside the group, becomes one FusedElemwise
-node carrying the scalar expression DAG — one loop, one pass over memory."""
+"""Elementwise fusion: every maximal convex group of Elemwise nodes with the same output
+broadcast pattern becomes one FusedElemwise node carrying the scalar expression DAG — one
+loop, one pass over memory, any number of inputs and outputs."""
 import numpy as np
 
-from jitgraph.graph.basic import Apply, Op, ancestors
+from jitgraph.graph.basic import Apply, Op
 from jitgraph.rewrite import register_pass
 from jitgraph.scalar.basic import c_type
 from jitgraph.tensor.elemwise import Elemwise, _check_broadcast
@@ -13,15 +13,18 @@ class FusedElemwise(Op):
     """Evaluates ``program`` per element. ``program`` is a tuple of steps
     ``(scalar_op, refs, dtype)`` in evaluation order; a ref is ``("in", k)`` (input k) or
     ``("step", j)`` (an earlier step's value). The last step is the output.
+    ``extra_outputs``: ``(step index, type)`` of further outputs (values the group computes
+    that nodes outside it read), after the main one.
     ``inplace_input``: the index of an input of the output's type whose storage the result
     takes (``destroy_map``), or None."""
 
-    __props__ = ("program", "out_type", "inplace_input")
+    __props__ = ("program", "out_type", "inplace_input", "extra_outputs")
 
-    def __init__(self, program, out_type, inplace_input=None):
+    def __init__(self, program, out_type, inplace_input=None, extra_outputs=()):
         self.program = tuple(program)
         self.out_type = out_type
         self.inplace_input = inplace_input
+        self.extra_outputs = tuple(extra_outputs)
         if inplace_input is not None:
             self.destroy_map = {0: [inplace_input]}
 
@@ -37,10 +40,10 @@ class FusedElemwise(Op):
         return cls([(node.op.scalar_op, refs, node.outputs[0].dtype)], node.outputs[0].type)
 
     def with_inplace(self, k):
-        return type(self)(self.program, self.out_type, k)
+        return type(self)(self.program, self.out_type, k, self.extra_outputs)
 
     def make_node(self, *inputs):
-        return Apply(self, list(inputs), [self.out_type()])
+        return Apply(self, list(inputs), [self.out_type()] + [t() for _, t in self.extra_outputs])
 
     def perform(self, node, inputs, output_storage):
         _check_broadcast(node, inputs)
@@ -66,6 +69,8 @@ class FusedElemwise(Op):
             output_storage[0][0] = target
         else:
             output_storage[0][0] = np.array(out, dtype=self.out_type.numpy_dtype)
+        for cell, (step, ttype) in zip(output_storage[1:], self.extra_outputs):
+            cell[0] = np.array(np.broadcast_to(values[step], shape), dtype=ttype.numpy_dtype)
 
     def infer_shape(self, node, input_shapes):
         out = []
@@ -77,7 +82,7 @@ class FusedElemwise(Op):
                 if not x.broadcastable[d]:
                     out.append(shp[d])
                     break
-        return [tuple(out)]
+        return [tuple(out)] * (1 + len(self.extra_outputs))
 
     def lower(self, ctx, node):
         """One ElementwiseLoop whose per-element statements are the program's steps."""
@@ -90,11 +95,13 @@ class FusedElemwise(Op):
             ctx.buf_of[out_var] = out
         else:
             out = ctx.result(out_var)
-        ctx.add(ir.ElementwiseLoop([node], outs=[out], ins=in_bufs,
+        extra = [ctx.result(v) for v in node.outputs[1:]]
+        ctx.add(ir.ElementwiseLoop([node], outs=[out] + extra, ins=in_bufs,
                                    in_bcast=[tuple(v.broadcastable) for v in node.inputs], loads=loads,
-                                   stmts=stmts, results=[f"t{len(stmts) - 1}"],
+                                   stmts=stmts,
+                                   results=[f"t{len(stmts) - 1}"] + [f"t{step}" for step, _ in self.extra_outputs],
                                    out_bcast=tuple(out_var.broadcastable),
-                                   alloc_outs=[self.inplace_input is None]))
+                                   alloc_outs=[self.inplace_input is None] + [True] * len(extra)))
 
 
 def program_statements(program, in_bufs):
@@ -115,35 +122,61 @@ def program_statements(program, in_bufs):
     return loads, stmts
 
 
-def _is_fusable(node):
-    return node is not None and isinstance(node.op, (Elemwise, FusedElemwise))
+def _fusable(node, pattern, taken):
+    return (node is not None and node not in taken and isinstance(node.op, Elemwise)
+            and len(node.outputs) == 1 and node.outputs[0].broadcastable == pattern)
+
+
+def _convex(group, fgraph, group_of):
+    """Whether no path leaves ``group`` and comes back into it (the fused node would
+    have to run both before and after the nodes on that path). A group formed earlier
+    (``group_of``) is one node: a path entering it leaves through any of its outputs."""
+    seen = set()
+    stack = [c for n in group for c, _ in fgraph.clients.get(n.outputs[0], ()) if c != "output" and c not in group]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        for member in group_of.get(node, (node,)):
+            seen.add(member)
+            for out in member.outputs:
+                for client, _ in fgraph.clients.get(out, ()):
+                    if client == "output":
+                        continue
+                    if client in group:
+                        return False
+                    stack.append(client)
+    return True
 
 
 def _group_from(root, fgraph, taken):
-    """Nodes to fuse with ``root``: Elemwise producers with root's output pattern whose
-    every client is already in the group."""
+    """The maximal convex group of Elemwise nodes with ``root``'s output pattern around
+    ``root``, grown through producers and consumers alike (a value read outside the group
+    becomes one more output)."""
     pattern = root.outputs[0].broadcastable
-    group, members = [root], {root}
-    frontier = list(root.inputs)
-    while frontier:
-        var = frontier.pop()
-        node = var.owner
-        if (node is None or node in members or node in taken or not isinstance(node.op, Elemwise)
-                or len(node.outputs) != 1 or var.broadcastable != pattern):
-            continue
-        clients = fgraph.clients.get(var, [])
-        if not clients or any(c == "output" or c not in members for c, _ in clients):
-            continue
-        group.append(node)
-        members.add(node)
-        frontier.extend(node.inputs)
+    group = {root}
+    grew = True
+    while grew:     # a node refused now (a path through a non-member) may fit once that joins
+        grew = False
+        for node in list(group):
+            around = [v.owner for v in node.inputs] + \
+                [c for c, _ in fgraph.clients.get(node.outputs[0], ()) if c != "output"]
+            for other in around:
+                if other in group or not _fusable(other, pattern, taken):
+                    continue
+                group.add(other)
+                if _convex(group, fgraph, taken):
+                    grew = True
+                else:
+                    group.discard(other)
     return group
 
 
-def _build(group):
-    """(external inputs, program) for a group whose first element is the root."""
+def _build(group, fgraph, position):
+    """(external inputs, program, output nodes with their step index) for ``group``,
+    evaluated in the graph's (deterministic) order; the last node is the main output."""
     members = set(group)
-    order = [n for n in _topo(group) if n in members]
+    order = sorted(group, key=position.__getitem__)
     inputs, in_index, step_of, program = [], {}, {}, []
     for node in order:
         refs = []
@@ -157,46 +190,35 @@ def _build(group):
                 refs.append(("in", in_index[v]))
         step_of[node] = len(program)
         program.append((node.op.scalar_op, tuple(refs), node.outputs[0].dtype))
-    return inputs, program
-
-
-def _topo(group):
-    done, order = set(), []
-    members = set(group)
-
-    def visit(n):
-        if n in done:
-            return
-        done.add(n)
-        for v in n.inputs:
-            if v.owner in members:
-                visit(v.owner)
-        order.append(n)
-    for n in group:
-        visit(n)
-    return order
+    outputs = [n for n in order if any(c == "output" or c not in members
+                                       for c, _ in fgraph.clients.get(n.outputs[0], ()))]
+    return inputs, program, [(n, step_of[n]) for n in outputs]
 
 
 @register_pass("fusion")
 def fuse_elementwise(fgraph):
-    """Fuse groups of Elemwise nodes into FusedElemwise nodes (one loop each)."""
-    taken, replacements = set(), []
-    for node in reversed(fgraph.toposort()):
+    """Fuse each maximal convex group of Elemwise nodes into one FusedElemwise node (one
+    loop, any number of inputs and outputs)."""
+    taken, replacements = {}, []      # taken: node -> the group it was fused into
+    order = fgraph.toposort()
+    position = {n: i for i, n in enumerate(order)}
+    for node in reversed(order):
         if node in taken or not isinstance(node.op, Elemwise):
             continue
         group = _group_from(node, fgraph, taken)
         if len(group) < 2:
             continue
-        inputs, program = _build(group)
-        # an external input computed from the group's own results would make a cycle
-        members = set(group)
-        if any(a.owner in members for a in ancestors(inputs) if a.owner is not None and a not in inputs):
-            continue
-        taken.update(group)
-        out = node.outputs[0]
-        fused = FusedElemwise(program, out.type)(*inputs)
-        fused.name = out.name
-        replacements.append((out, fused))
+        members = frozenset(group)
+        taken.update(dict.fromkeys(group, members))
+        inputs, program, outputs = _build(group, fgraph, position)
+        (main, main_step), extra = outputs[-1], outputs[:-1]
+        assert main_step == len(program) - 1
+        op = FusedElemwise(program, main.outputs[0].type,
+                           extra_outputs=[(step, n.outputs[0].type) for n, step in extra])
+        fused = op.make_node(*inputs).outputs
+        for (n, _), new in zip([(main, main_step)] + extra, fused):
+            new.name = n.outputs[0].name
+            replacements.append((n.outputs[0], new))
     if replacements:
         fgraph.replace_all(replacements)
     return len(replacements)

@@ -28,17 +28,43 @@ def test_fused_expression_is_one_node_and_one_loop():
     np.testing.assert_allclose(f(xs, as_, bs), ref(xs, as_, bs), rtol=1e-4)
 
 
-def test_intermediate_used_outside_is_not_swallowed():
+def test_siblings_fuse_into_one_node_with_several_outputs():
     x = T.dvector("x")
     h = T.exp(x)
     fg = FunctionGraph([x], [h * 2, h + 1])
-    fuse_elementwise(fg)
-    # exp is read by two consumers outside any single group: it stays a node of its own
-    assert op_names(fg).count("Elemwise") >= 1
+    assert fuse_elementwise(fg) == 2           # both outputs replaced ...
+    assert op_names(fg) == ["DimShuffle", "DimShuffle", "FusedElemwise"]   # ... by one node
+    (fused,) = [n for n in fg.apply_nodes if isinstance(n.op, FusedElemwise)]
+    assert len(fused.outputs) == 2 and [str(s[0]) for s in fused.op.program] == ["exp", "mul", "add"]
     f = function([x], [h * 2, h + 1])
+    assert [type(st).__name__ for st in f._program.stages[0].kernel.steps if type(st).__name__ != "View"] \
+        == ["ElementwiseLoop"]
     v = np.array([0.0, 1.0])
     np.testing.assert_allclose(f(v)[0], np.exp(v) * 2)
     np.testing.assert_allclose(f(v)[1], np.exp(v) + 1)
+
+
+def test_an_intermediate_read_outside_becomes_an_output_and_groups_never_form_a_cycle():
+    x = T.dvector("x")
+    w = T.dmatrix("w")
+    h = T.tanh(x * 2)
+    s = T.dot(w, h)          # h leaves to a dot whose result comes back: h * s cannot join
+    out = T.exp(h) * s
+    fg = FunctionGraph([x, w], [out, h + 1])
+    fuse_elementwise(fg)
+    order = fg.toposort()    # (a cycle would make this fail)
+    assert [type(n.op).__name__ for n in order] == ["DimShuffle", "DimShuffle", "FusedElemwise", "Dot",
+                                                    "Elemwise"]
+    first = order[2]
+    # x*2, tanh, exp and h+1 in one loop; tanh (for the dot), exp (for the product) and h+1 leave it
+    assert [str(s[0]) for s in first.op.program] == ["mul", "tanh", "exp", "add"]
+    assert len(first.outputs) == 3
+    f = function([x, w], [out, h + 1])
+    xv, wv = np.linspace(-1, 1, 4), np.arange(12.0).reshape(3, 4) / 10
+    hv = np.tanh(xv * 2)
+    r = f(xv, wv[:1].repeat(4, 0))
+    np.testing.assert_allclose(r[1], hv + 1)
+    np.testing.assert_allclose(r[0], np.exp(hv) * (wv[:1].repeat(4, 0) @ hv))
 
 
 def test_broadcasting_inputs_fuse_with_bias_and_activation():
