@@ -21,6 +21,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 tests
+	if command -v nvcc >/dev/null; then $(MAKE) check-cuda; fi
+
+# CUDA codegen check without a GPU: nvcc-builds the CUDA modules of the op suite's
+# kernels, the MLP steps and the fused expressions (build_tools/check_cuda.py)
+.PHONY: check-cuda
+check-cuda: $(STAMP)
+	$(PY) build_tools/check_cuda.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

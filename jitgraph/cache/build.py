@@ -80,14 +80,15 @@ class CompilerNotFoundError(CompileError):
     """The configured C compiler does not exist; callers fall back to the reference executor."""
 
 
-_ERROR_LINE = re.compile(r"^[^:\n]+:(\d+):(?:\d+:)?\s*(?:fatal )?error:", re.MULTILINE)
+_ERROR_LINE = re.compile(r"^[^:\n]+:(\d+):(?:\d+:)?\s*(?:fatal )?error:"
+                         r"|^[^(\n]+\((\d+)\): (?:catastrophic )?error", re.MULTILINE)   # gcc | nvcc
 
 
 def error_line_numbers(output):
     """Line numbers (in order, without repeats) of the errors gcc reports in ``output``."""
     seen = []
     for match in _ERROR_LINE.finditer(output):
-        n = int(match.group(1))
+        n = int(match.group(1) or match.group(2))
         if n not in seen:
             seen.append(n)
     return seen
@@ -348,3 +349,94 @@ def toolchain_fingerprint(cxx=None, flags=()):
     }
     with _memo_lock:
         return _fingerprint_memo.setdefault(memo_key, fingerprint)
+
+
+# ---------------------------------------------------------------- nvcc (the CUDA target)
+
+def resolve_nvcc():
+    """Absolute path of ``config.nvcc``, or CompilerNotFoundError."""
+    path = shutil.which(config.nvcc)
+    if path is None:
+        raise CompilerNotFoundError(f"CUDA compiler {config.nvcc!r} not found (config.nvcc); install the CUDA "
+                                    f"toolkit or set JITGRAPH_FLAGS=nvcc=/path/to/nvcc")
+    return os.path.realpath(path)
+
+
+def nvcc_fingerprint():
+    """nvcc's path and full version (its first --version line names only the driver), and
+    the host compiler it runs: part of every CUDA cache key."""
+    with _memo_lock:
+        cached = _version_memo.get(("nvcc-full", config.nvcc))
+    if cached is not None:
+        return cached
+    nvcc = resolve_nvcc()
+    proc = subprocess.run([nvcc, "--version"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                          env=dict(os.environ, LC_ALL="C"))
+    lines = [ln.strip() for ln in proc.stdout.splitlines() if ln.strip()]
+    release = next((ln for ln in lines if "release" in ln), lines[-1] if lines else "unknown")
+    host = shutil.which("g++") or shutil.which("c++")
+    fingerprint = {"nvcc": nvcc, "version": release, "host_compiler": compiler_version(host) if host else None}
+    with _memo_lock:
+        return _version_memo.setdefault(("nvcc-full", config.nvcc), fingerprint)
+
+
+def cuda_lib_dir():
+    """The toolkit's library directory holding libcudart: next to nvcc (bin/../lib64),
+    $CUDA_HOME/lib64 or /usr/local/cuda/lib64 (nvcc may be a wrapper script elsewhere)."""
+    candidates = []
+    nvcc = resolve_nvcc()
+    for root in (os.path.dirname(os.path.dirname(nvcc)), os.environ.get("CUDA_HOME"), os.environ.get("CUDA_PATH"),
+                 "/usr/local/cuda"):
+        if root:
+            candidates += [os.path.join(root, "lib64"), os.path.join(root, "lib"),
+                           os.path.join(root, "targets", f"{platform.machine()}-linux", "lib")]
+    for path in candidates:
+        if os.path.exists(os.path.join(path, "libcudart.so")):
+            return os.path.realpath(path)
+    return candidates[0]
+
+
+def cuda_build_flags(arch):
+    """(flags, libs) of a CUDA module for ``arch`` (``sm_90``): SASS for the architecture
+    plus PTX, so newer GPUs JIT it; no fused multiply-add contraction (results round as
+    the CPU's step-by-step evaluation); cudart linked as a shared library, the same one the
+    runtime loads."""
+    m = re.fullmatch(r"(?:sm_|compute_)?(\d+[a-z]?)", arch.strip())
+    if not m:
+        raise ValueError(f"cuda_arch={arch!r}: expected an architecture like sm_90")
+    num = m.group(1)
+    flags = ["-O3", f"-gencode=arch=compute_{num},code=[sm_{num},compute_{num}]", "--fmad=false",
+             "-std=c++17", "-Xcompiler", "-fPIC", "-Xcompiler", "-fno-math-errno", "-cudart", "shared",
+             "-diag-suppress=177,550,1675"]   # unused helpers; CPU headers' GCC pragmas
+    libdir = cuda_lib_dir()
+    libs = [f"-L{libdir}", "-lcudart", f"-Xlinker=-rpath,{libdir}"]
+    return flags, libs
+
+
+def compile_cuda_library(src_path, out_path, flags=(), libs=()):
+    """nvcc ``src_path`` (a .cu file) into the shared library ``out_path``; returns the
+    build-info dict, or raises CompileError with the nvcc command and source excerpts."""
+    nvcc = resolve_nvcc()
+    flags = list(flags)
+    command = [nvcc, "-shared", *flags, "-o", out_path, src_path, *libs]
+    env = dict(os.environ, LC_ALL="C")
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    except FileNotFoundError:
+        raise CompilerNotFoundError(f"CUDA compiler {nvcc!r} not found", command=command,
+                                    source_path=src_path) from None
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        _raise_compile_error(nvcc, command, proc.stdout, src_path, proc.returncode)
+    return {
+        "command": command,
+        "command_line": shlex.join(command),
+        "compiler": nvcc,
+        "compiler_version": nvcc_fingerprint()["version"],
+        "flags": flags,
+        "libs": list(libs),
+        "library_versions": {},
+        "seconds": round(seconds, 6),
+        "compiler_output": proc.stdout,
+    }

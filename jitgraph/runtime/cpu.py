@@ -165,6 +165,8 @@ def build_module(kernel, source, parts=1):
     """Build (or find in the cache) the module for ``source``; returns a NativeModule."""
     from jitgraph.cache import compute_key, default_store
     from jitgraph.cache.build import compile_shared_library_parts
+    from jitgraph.codegen.cuda_record import record_kernel
+    record_kernel(kernel, source)   # for the CUDA build check (JITGRAPH_RECORD_KERNELS)
     _configure_threads()
     # -O2 (which vectorises simple loops in gcc 12) builds in two thirds of -O3's time;
     # no FMA contraction, so results round like numpy's step-by-step evaluation

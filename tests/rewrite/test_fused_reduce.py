@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-import jitgraph
 import jitgraph.tensor as T
 from jitgraph import function
 from jitgraph.codegen import ir
