@@ -14,12 +14,17 @@
 
 static const int64_t jg_itemsize[] = {1, 1, 2, 4, 8, 1, 2, 4, 8, 4, 8};
 
-typedef struct { void **ptrs; int n, cap; } jg_temps;
+/* Scratch storage: the n-th request of a call gets slot n. A module keeps its slots
+   between calls (jg_entry only resets n), so a steady-state training step allocates no
+   new large buffers; calls of one module never overlap (the trampoline holds the GIL). */
+typedef struct { void **ptrs; int64_t *sizes; int n, cap; } jg_temps;
 
 static void jg_temps_free(jg_temps *t) {
-    for (int i = 0; i < t->n; i++) free(t->ptrs[i]);
+    for (int i = 0; i < t->cap; i++) free(t->ptrs[i]);
     free(t->ptrs);
+    free(t->sizes);
     t->ptrs = NULL;
+    t->sizes = NULL;
     t->n = t->cap = 0;
 }
 
@@ -56,19 +61,27 @@ static int jg_alloc_out(jg_call *call, int32_t index, jg_buffer *b) {
 static int jg_alloc_temp(jg_call *call, jg_temps *t, jg_buffer *b) {
     jg_contiguous_strides(b);
     int64_t nbytes = jg_size(b) * jg_itemsize[b->dtype];
+    if (nbytes < 1) nbytes = 1;
     if (t->n == t->cap) {
         int cap = t->cap ? 2 * t->cap : 16;
         void **grown = (void **)realloc(t->ptrs, (size_t)cap * sizeof(void *));
-        if (!grown) { snprintf(call->err, (size_t)call->err_len, "out of memory"); return JG_ERR_MEMORY; }
-        t->ptrs = grown;
+        if (grown) t->ptrs = grown;
+        int64_t *sizes = grown ? (int64_t *)realloc(t->sizes, (size_t)cap * sizeof(int64_t)) : NULL;
+        if (!sizes) { snprintf(call->err, (size_t)call->err_len, "out of memory"); return JG_ERR_MEMORY; }
+        t->sizes = sizes;
+        for (int i = t->cap; i < cap; i++) { t->ptrs[i] = NULL; t->sizes[i] = 0; }
         t->cap = cap;
     }
-    b->data = malloc(nbytes > 0 ? (size_t)nbytes : 1);
-    if (!b->data) {
-        snprintf(call->err, (size_t)call->err_len, "out of memory allocating %lld bytes", (long long)nbytes);
-        return JG_ERR_MEMORY;
+    if (t->sizes[t->n] < nbytes) {
+        free(t->ptrs[t->n]);
+        t->ptrs[t->n] = malloc((size_t)nbytes);
+        t->sizes[t->n] = t->ptrs[t->n] ? nbytes : 0;
+        if (!t->ptrs[t->n]) {
+            snprintf(call->err, (size_t)call->err_len, "out of memory allocating %lld bytes", (long long)nbytes);
+            return JG_ERR_MEMORY;
+        }
     }
-    t->ptrs[t->n++] = b->data;
+    b->data = t->ptrs[t->n++];
     return 0;
 }
 

@@ -261,11 +261,23 @@ class CEmitter:
                                 combine=combine_block) if cond != "0" else ""
         generic_block = render("reduction_generic.c.tmpl", in_type=in_t, combine=combine_block) \
             if cond != "1" else ""
+        leading_axes = tuple(s.axes) == tuple(range(len(s.axes))) and 0 < len(s.axes) < inp.ndim
+        if leading_axes and s.op not in ("argmax", "argmin"):
+            first_is_row0 = self._INIT.get(s.op) is None
+            leading_block = render(
+                "reduction_leading.c.tmpl", leading_cond="jg_is_contiguous(in)" if maybe_strided else "1",
+                in_type=in_t, out_type=out_t, out=out.name, acc_type=acc_t,
+                first=f"({acc_t})p[j0 + j]" if first_is_row0 else init,
+                first_row="1" if first_is_row0 else "0",
+                combine=combine.replace("acc", "accs[j]"))
+        else:
+            leading_block = "        {"
         return render("reduction.c.tmpl", comment=c_string(s.describe()), where=c_string(s.describe()),
                       inp=inp.name, reduced_flags=flags,
                       needs_elements="1" if s.op in ("max", "min", "argmax", "argmin") else "0",
                       out=out.name, out_dtype_code=DTYPE_CODES[out.dtype], alloc_code=alloc,
                       acc_type=acc_t, acc_init=init, trailing_cond=cond, trailing_block=trailing_block,
+                      leading_block=leading_block,
                       generic_block=generic_block, out_type=out_t, result=result)
 
     def emit_FusedReduction(self, s):
