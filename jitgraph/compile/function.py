@@ -9,7 +9,7 @@ from jitgraph.compile.io import In, Out
 from jitgraph.compile.mode import get_mode
 from jitgraph.compile.profiling import ProfileStats
 from jitgraph.compile.sharedvalue import SharedVariable
-from jitgraph.graph.basic import Constant, Variable, ancestors, clone_replace
+from jitgraph.graph.basic import Constant, Variable, ancestors, clone_replace, storage_root
 from jitgraph.graph.fg import FunctionGraph
 
 
@@ -117,29 +117,6 @@ def _convert_to_type(target, value, what):
     if value.broadcastable != target.broadcastable:
         value = T.patternbroadcast(value, target.broadcastable)
     return value
-
-
-def _root_of(var):
-    """The variable whose storage ``var`` may share, following ops' view_map and
-    destroy_map (in-place results)."""
-    while var.owner is not None:
-        op = var.owner.op
-        srcs = (getattr(op, "view_map", None) or {}).get(var.index) or \
-            (getattr(op, "destroy_map", None) or {}).get(var.index)
-        if not srcs:
-            return var
-        var = var.owner.inputs[srcs[0]]
-    return var
-
-
-def _destroyed_root(var):
-    """The variable an in-place result overwrote (through in-place ops only), else ``var``."""
-    while var.owner is not None:
-        srcs = (getattr(var.owner.op, "destroy_map", None) or {}).get(var.index)
-        if not srcs:
-            return var
-        var = var.owner.inputs[srcs[0]]
-    return var
 
 
 # ------------------------------------------------------------ building
@@ -384,8 +361,8 @@ class Function:
         roots = set(fg.inputs)
         copies, seen = [], set()
         for k, var in enumerate(fg.outputs):
-            root = _root_of(var)
-            own_storage = update_targets is not None and update_targets.get(k) is _destroyed_root(var) \
+            root = storage_root(var)
+            own_storage = update_targets is not None and update_targets.get(k) is storage_root(var, views=False) \
                 and root is not var
             aliased = root in roots or isinstance(root, Constant) or root in seen
             seen.add(root)

@@ -12,7 +12,7 @@ import numpy as np
 from jitgraph.codegen.c import CEmitter
 from jitgraph.codegen.lower import lower_nodes, lowering_for
 from jitgraph.compile.executor import SlotProgram, perform_node
-from jitgraph.graph.basic import Constant
+from jitgraph.graph.basic import Constant, storage_root
 from jitgraph.tensor.type import TensorType
 from jitgraph.runtime.cpu import Caller, build_module, num_threads, prefetch_trampoline
 
@@ -30,13 +30,8 @@ def inplace_outputs(inputs, outputs):
     in-place ops (``destroy_map``) — never views, which must be copied."""
     found = {}
     for k, var in enumerate(outputs):
-        root, destroyed = var, False
-        while root.owner is not None:
-            srcs = (getattr(root.owner.op, "destroy_map", None) or {}).get(root.index)
-            if not srcs:
-                break
-            root, destroyed = root.owner.inputs[srcs[0]], True
-        if destroyed and root in inputs and outputs.count(var) == 1:
+        root = storage_root(var, views=False)
+        if root is not var and root in inputs and outputs.count(var) == 1:
             found[k] = inputs.index(root)
     return found
 

@@ -246,37 +246,9 @@ def graph_inputs(outputs, blockers=None):
 def io_toposort(inputs, outputs, orderings=None):
     """Apply nodes between ``inputs`` and ``outputs``, each after the nodes it reads (and
     after the nodes ``orderings[node]`` lists: readers of storage it overwrites)."""
-    if orderings:
-        return _toposort_with_orderings(inputs, outputs, orderings)
     stop = set(inputs)
-    order, done = [], set()
-    for out in outputs:
-        if out in stop or out.owner is None or out.owner in done:
-            continue
-        stack = [(out.owner, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if node in done:
-                continue
-            if expanded:
-                done.add(node)
-                order.append(node)
-                continue
-            stack.append((node, True))
-            for inp in reversed(node.inputs):
-                if inp.owner is not None and inp not in stop and inp.owner not in done:
-                    stack.append((inp.owner, False))
-    return order
-
-
-def _toposort_with_orderings(inputs, outputs, orderings):
-    stop = set(inputs)
+    orderings = orderings or {}
     order, done, active = [], set(), set()
-
-    def deps(node):
-        found = [v.owner for v in node.inputs if v.owner is not None and v not in stop]
-        return found + list(orderings.get(node, ()))
-
     for out in outputs:
         if out in stop or out.owner is None or out.owner in done:
             continue
@@ -294,10 +266,26 @@ def _toposort_with_orderings(inputs, outputs, orderings):
                 raise ValueError(f"the graph's orderings make a cycle through {node}")
             active.add(node)
             stack.append((node, True))
-            for dep in reversed(deps(node)):
+            deps = [v.owner for v in node.inputs if v.owner is not None and v not in stop]
+            deps += orderings.get(node, ())
+            for dep in reversed(deps):
                 if dep not in done:
                     stack.append((dep, False))
     return order
+
+
+def storage_root(var, views=True):
+    """The variable owning ``var``'s storage, following ops' ``destroy_map`` (in-place
+    results) and, with ``views``, their ``view_map``."""
+    while var.owner is not None:
+        op = var.owner.op
+        srcs = (getattr(op, "destroy_map", None) or {}).get(var.index)
+        if not srcs and views:
+            srcs = (getattr(op, "view_map", None) or {}).get(var.index)
+        if not srcs:
+            return var
+        var = var.owner.inputs[srcs[0]]
+    return var
 
 
 def toposort(outputs):

@@ -11,7 +11,7 @@ training step allocates no new large buffers.
 The pass runs last: it only marks nodes (``destroy_map``) and records orderings; which
 values are read where does not change.
 """
-from jitgraph.graph.basic import Constant
+from jitgraph.graph.basic import Constant, storage_root
 from jitgraph.rewrite import register_pass
 from jitgraph.rewrite.fusion import FusedElemwise
 from jitgraph.tensor.blas import Gemm
@@ -32,18 +32,6 @@ def _aliases(fgraph, var):
                     found.append(client.outputs[out_index])
                     stack.append(client.outputs[out_index])
     return found
-
-
-def _storage_root(var):
-    """The variable owning ``var``'s storage (following views and in-place results)."""
-    while var.owner is not None:
-        op = var.owner.op
-        srcs = (getattr(op, "view_map", None) or {}).get(var.index) or \
-            (getattr(op, "destroy_map", None) or {}).get(var.index)
-        if not srcs:
-            return var
-        var = var.owner.inputs[srcs[0]]
-    return var
 
 
 def _inplace_version(node, k):
@@ -113,7 +101,7 @@ def _reuse_dead_input(fgraph, node):
         var = node.inputs[k]
         if var.owner is None or isinstance(var, Constant) or node.inputs.count(var) != 1:
             continue
-        if fgraph.clients.get(var) != [(node, k)] or _storage_root(var) is not var \
+        if fgraph.clients.get(var) != [(node, k)] or storage_root(var) is not var \
                 or not isinstance(var.owner.op, _FRESH_RESULTS):
             continue
         op = _inplace_version(node, k)
