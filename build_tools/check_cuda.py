@@ -86,6 +86,18 @@ def step_signature(st):
     return "|".join(parts) + repr(sorted(dtypes))
 
 
+def step_atoms(st):
+    """What a built module proves about a step: its signature, and each scalar function
+    or operator its per-element statements call at their C types (a scalar helper
+    missing from the CUDA headers fails only where it is called)."""
+    import re
+    atoms = {step_signature(st)}
+    for stmt in getattr(st, "stmts", ()):
+        for name in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(", stmt.expr):
+            atoms.add(f"call {name} -> {stmt.ctype}")
+    return atoms
+
+
 def choose(kernels):
     """(source, key, label) to build: every kernel that has a step no earlier choice covers;
     the kernels of the named programs always. Returns (chosen, not_emitted, n_distinct)."""
@@ -104,7 +116,7 @@ def choose(kernels):
         if key not in by_key or always:
             by_key[key] = (source, key, label, kernel, always or by_key.get(key, (0, 0, 0, 0, False))[4])
     entries = list(by_key.values())
-    sigs = [{step_signature(st) for st in e[3].steps} for e in entries]
+    sigs = [set().union(*(step_atoms(st) for st in e[3].steps)) if e[3].steps else set() for e in entries]
     chosen = [i for i, e in enumerate(entries) if e[4]]          # the named programs, always
     covered = set().union(*(sigs[i] for i in chosen)) if chosen else set()
     wanted = set().union(*sigs) if sigs else set()
