@@ -1,7 +1,7 @@
 """`make bench`: jitgraph against numpy, PyTensor (C backend) and JAX, in one table.
 
     python build_tools/bench.py [--quick] [--only ROW,GROUP] [--frameworks numpy,jitgraph]
-                                [--json PATH] [--rounds N] [--threads N] [--list]
+                                [--json PATH] [--rounds N] [--threads N] [--no-gpu] [--list]
 
 Every cell is the median of N rounds (5; 3 with --quick) taken in this one run. A round
 calls the operation as many times as fill about 0.2 s and reports the time per call.
@@ -12,6 +12,13 @@ on the same row unless the row says otherwise (the fused a*x+b*y+c is held to nu
 x + y, the MLP step to numpy's eight matrix products alone). A framework that does not
 import shows "n/a"; one that fails on a row shows "error" there, and a result that
 disagrees with numpy's is flagged "!" (both with a footnote): the table always prints.
+
+A GPU section follows the table (bench_cuda_cases.py: issue 7's targets): the fused
+expression on 1e8 float32 under device=cuda against a device-to-device copy of the same
+bytes, and the 784-512-512-10 SGD step at batch 1024 on the GPU, on the CPU path and in
+PyTorch (when torch with CUDA imports), each GPU call synchronised before the clock stops.
+Where CUDA cannot run, the section is one line giving the reason. `--only gpu` (or a GPU
+row's name) runs only it; `--no-gpu` leaves it out.
 
 The rows themselves live in bench_cases.py; build-time samples run bench_build_child.py.
 """
@@ -73,6 +80,7 @@ def parse_args(argv=None):
     parser.add_argument("--rounds", type=int, help="rounds per cell (default 5; 3 with --quick)")
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                         help=f"threads for every framework (default {DEFAULT_THREADS})")
+    parser.add_argument("--no-gpu", action="store_true", help="leave out the GPU section")
     parser.add_argument("--list", action="store_true", help="list the rows and exit")
     return parser.parse_args(argv)
 

@@ -118,11 +118,17 @@ def elemwise_numpy(inputs):
     return lambda: np.tanh(a * x + b) * np.exp(-x * x) + np.sqrt(np.abs(x))
 
 
+def elemwise_expression(x, a, b):
+    """jitgraph's graph of the row's expression (also the GPU section's, bench_cuda_cases.py)."""
+    import jitgraph.tensor as T
+    return T.tanh(a * x + b) * T.exp(-x * x) + T.sqrt(abs(x))
+
+
 def elemwise_jitgraph(inputs):
     import jitgraph
     import jitgraph.tensor as T
     x, a, b = T.fvector("x"), T.fvector("a"), T.fvector("b")
-    f = jitgraph.function([x, a, b], T.tanh(a * x + b) * T.exp(-x * x) + T.sqrt(abs(x)))
+    f = jitgraph.function([x, a, b], elemwise_expression(x, a, b))
     args = inputs["x"], inputs["a"], inputs["b"]
     return lambda: f(*args)
 
@@ -340,19 +346,26 @@ def mlp_matmuls_numpy(inputs):
     return matmuls
 
 
-def mlp_step_jitgraph(inputs):
-    import jitgraph
+def mlp_sgd_graph(params, x, y):
+    """jitgraph's SGD step on the shared ``params`` for batch ``x`` (float32 matrix) and
+    labels ``y`` (int32 vector): (cost, updates). Also the GPU section's (bench_cuda_cases.py)."""
     import jitgraph.tensor as T
-    params = [jitgraph.shared(p, name=f"p{i}") for i, p in enumerate(inputs["params"])]
     w1, b1, w2, b2, w3, b3 = params
-    x, y = T.fmatrix("x"), T.ivector("y")
     h1 = T.tanh(T.dot(x, w1) + b1)
     h2 = T.tanh(T.dot(h1, w2) + b2)
     p = T.nnet.softmax(T.dot(h2, w3) + b3)
     cost = T.nnet.categorical_crossentropy(p, y).mean()
     grads = T.grad(cost, params)
-    f = jitgraph.function([x, y], cost,
-                          updates=[(v, v - LEARNING_RATE * g) for v, g in zip(params, grads)])
+    return cost, [(v, v - LEARNING_RATE * g) for v, g in zip(params, grads)]
+
+
+def mlp_step_jitgraph(inputs):
+    import jitgraph
+    import jitgraph.tensor as T
+    params = [jitgraph.shared(p, name=f"p{i}") for i, p in enumerate(inputs["params"])]
+    x, y = T.fmatrix("x"), T.ivector("y")
+    cost, updates = mlp_sgd_graph(params, x, y)
+    f = jitgraph.function([x, y], cost, updates=updates)
     data = inputs["x"], inputs["y"]
     return lambda: f(*data)
 

@@ -1,4 +1,4 @@
-"""The printed table and the JSON file of `make bench`."""
+"""The printed tables (CPU, then GPU) and the JSON file of `make bench`."""
 import datetime
 import json
 import os
@@ -106,13 +106,59 @@ def format_table(rows, results, frameworks, meta):
     return "\n".join(header + [""] + lines + ([""] + footnotes if footnotes else []))
 
 
-def write_json(path, rows, results, meta):
+def _gpu_cell_text(cell, footnote, bytes_moved):
+    if cell.status != "ok":
+        return f"{cell.status} [{footnote}]"
+    text = format_seconds(cell.seconds)
+    if bytes_moved:
+        text += f" {bytes_moved / cell.seconds / 1e9:4.0f} GB/s"
+    if cell.matches_numpy is False:
+        text += f" ![{footnote}]"
+    return text
+
+
+def format_gpu_section(section, meta):
+    """The GPU table and issue 7's targets; one line when the section was skipped."""
+    if section.skipped:
+        return f"GPU section skipped: {section.skipped}"
+    from bench_cuda_cases import COLUMN_TITLES, COLUMNS
+    columns = [c for c in COLUMNS if any(c in section.results[r.name] for r in section.rows)]
+    header = [f"# GPU: {section.device}; PyTorch: {section.torch}",
+              f"# median of {meta['rounds']} rounds; every GPU call synchronises the stream before the clock "
+              f"stops; jitgraph cpu: the CPU path on {meta['threads']} thread(s)",
+              "# GB/s: bytes read + written per call / time"]
+    label_width = max(len("GPU benchmark"), *(len(r.label) for r in section.rows))
+    lines = [f"{'GPU benchmark':<{label_width}}  " + "".join(f"{COLUMN_TITLES[c]:>{CELL_WIDTH + 4}}" for c in columns)]
+    lines.append("-" * len(lines[0]))
+    footnotes, notes_seen = [], {}
+    for row in section.rows:
+        texts = []
+        for column in columns:
+            cell = section.results[row.name].get(column)
+            footnote = None
+            if cell is not None and cell.note:
+                if (column, cell.note) not in notes_seen:
+                    footnotes.append(f"[{len(footnotes) + 1}] {column}, {row.name}: {cell.note}")
+                    notes_seen[column, cell.note] = len(footnotes)
+                footnote = notes_seen[column, cell.note]
+            texts.append("" if cell is None else _gpu_cell_text(cell, footnote, row.bytes_moved))
+        lines.append(f"{row.label:<{label_width}}  " + "".join(f"{t:>{CELL_WIDTH + 4}}" for t in texts))
+    targets = ["targets (issue 7):"] + [f"  {t.text} (target {t.goal}): {'met' if t.met else 'NOT met'}"
+                                        for t in section.targets]
+    if not section.targets:
+        targets.append("  none measured (see the cells above)")
+    return "\n".join(header + [""] + lines + ([""] + footnotes if footnotes else []) + [""] + targets)
+
+
+def write_json(path, rows, results, meta, gpu=None):
     payload = {"meta": meta, "rows": [
         {"name": r.name, "group": r.group, "label": r.label, "kind": r.kind,
          "unit": "seconds per build" if r.kind == "build" else "seconds per call",
          "baseline": None if r.kind == "build" else dict(zip(("row", "framework"), r.baseline or (r.name, "numpy"))),
          "results": {fw: cell.as_json() for fw, cell in results[r.name].items()}}
         for r in rows]}
+    if gpu is not None:
+        payload["gpu"] = gpu.as_json()
     with open(path, "w") as f:
         json.dump(payload, f, indent=2)
         f.write("\n")

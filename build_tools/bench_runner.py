@@ -1,4 +1,5 @@
-"""Measuring the rows of bench_cases.py: framework probing, timing, build samples, checks.
+"""Measuring the rows of bench_cases.py: framework probing, timing, build samples, checks;
+then the GPU section (bench_cuda_cases.py), or the one line saying why it was skipped.
 
 Imported by bench.py only after it has pinned the thread counts.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import bench_cases
+import bench_cuda_cases
 import bench_report
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,6 +34,7 @@ class Settings:
     build_rounds: int         # fresh-process build samples (each a cold and a warm process)
     sizes: bench_cases.Sizes
     quick: bool = False
+    gpu_sizes: bench_cuda_cases.GpuSizes = field(default_factory=bench_cuda_cases.GpuSizes)
 
 
 @dataclass
@@ -133,6 +136,17 @@ def measure_builds(framework, settings):
 
 # --- the table ----------------------------------------------------------------------------
 
+def split_only(only, gpu_names):
+    """--only split between the two sections: (names for the CPU table, or None for all of
+    it; whether the CPU table is wanted; the GPU names wanted, or None for all of them)."""
+    if not only or not only.strip(","):
+        return None, True, None
+    wanted = [w.strip() for w in only.split(",") if w.strip()]
+    cpu = [w for w in wanted if w not in gpu_names]
+    gpu = [w for w in wanted if w in gpu_names]
+    return ",".join(cpu), bool(cpu), gpu
+
+
 def selected_rows(all_rows, only):
     """The rows named (or in the groups named) by --only, plus the baselines they need."""
     if not only:
@@ -215,6 +229,81 @@ def add_ratios(rows, results):
                 cell.ratio = cell.seconds / base.seconds
 
 
+# --- the GPU section ---------------------------------------------------------------------
+
+@dataclass
+class GpuSection:
+    """The GPU table's rows and cells and issue 7's targets, or why it was skipped."""
+
+    skipped: str = None
+    device: str = None
+    torch: str = None         # PyTorch's version and GPU, or why its column is empty
+    rows: list = field(default_factory=list)
+    results: dict = field(default_factory=dict)      # row name -> column -> Cell
+    targets: list = field(default_factory=list)
+
+    def as_json(self):
+        if self.skipped:
+            return {"skipped": self.skipped}
+        return {"device": self.device, "torch": self.torch, "targets": [t.as_json() for t in self.targets],
+                "rows": [{"name": r.name, "label": r.label, "bytes_moved": r.bytes_moved,
+                          "results": {c: cell.as_json() for c, cell in self.results[r.name].items()}}
+                         for r in self.rows]}
+
+
+def selected_gpu_rows(all_rows, wanted):
+    """The GPU rows named by --only (all for None or "gpu"), plus the rows their targets need."""
+    if wanted is None or "gpu" in wanted:
+        return all_rows
+    chosen = set(wanted)
+    chosen |= {n for r in all_rows if r.name in chosen for n in r.needs}
+    return [r for r in all_rows if r.name in chosen]
+
+
+def gpu_unavailable_reason():
+    """None when CUDA code can run here, else the CudaUnavailableError message."""
+    from jitgraph.runtime import cuda
+    return cuda.unavailable_reason()
+
+
+def measure_gpu_row(row, settings, torch_missing):
+    cells, inputs = {}, None
+    for column in bench_cuda_cases.COLUMNS:
+        if column not in row.setups:
+            continue
+        if column == "torch_cuda" and torch_missing:
+            cells[column] = Cell("n/a", note=torch_missing)
+            continue
+        _progress(f"{row.name} / {column}")
+        try:
+            if inputs is None:
+                inputs = row.make_inputs(settings.gpu_sizes)
+            fn = row.setups[column](inputs)
+            matches = row.check(inputs, column, fn()) if row.check else None
+            rounds = time_calls(fn, settings)
+        except Exception as exc:          # one failing cell must not take the section down
+            cells[column] = Cell("error", note=f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
+            continue
+        finally:
+            fn = None                     # device memory goes back before the next column
+        cells[column] = Cell("ok", rounds=rounds, seconds=statistics.median(rounds), matches_numpy=matches,
+                             note="result differs from numpy's" if matches is False else None)
+    return cells
+
+
+def measure_gpu_section(rows, settings):
+    reason = gpu_unavailable_reason()
+    if reason is not None:
+        return GpuSection(skipped=reason)
+    from jitgraph.runtime import cuda
+    torch_found, torch_missing = bench_cuda_cases.probe_torch_cuda()
+    section = GpuSection(device=cuda.require().describe(), torch=torch_found or f"n/a ({torch_missing})", rows=rows)
+    for row in rows:
+        section.results[row.name] = measure_gpu_row(row, settings, torch_missing)
+    section.targets = bench_cuda_cases.evaluate_targets(rows, section.results, bench_report.format_seconds)
+    return section
+
+
 def run_bench(args):
     quick = args.quick
     settings = Settings(rounds=args.rounds or (3 if quick else 5), round_seconds=0.02 if quick else 0.2,
@@ -225,12 +314,19 @@ def run_bench(args):
     if unknown or not frameworks:
         sys.exit(f"bench.py: unknown framework {', '.join(sorted(unknown)) or '(none given)'}; "
                  f"known: {', '.join(bench_cases.FRAMEWORKS)}")
+    if quick:
+        settings.gpu_sizes = bench_cuda_cases.GpuSizes.quick()
     all_rows = bench_cases.build_rows(settings.sizes)
+    all_gpu_rows = bench_cuda_cases.build_gpu_rows(settings.gpu_sizes)
     if args.list:
         for row in all_rows:
             print(f"{row.name:16s} {row.group:14s} {row.label}")
+        for row in all_gpu_rows:
+            print(f"{row.name:16s} {'gpu':14s} {row.label}")
         return 0
-    rows = selected_rows(all_rows, args.only)
+    cpu_only, want_cpu, want_gpu = split_only(args.only, {r.name for r in all_gpu_rows} | {"gpu"})
+    rows = selected_rows(all_rows, cpu_only) if want_cpu else []
+    gpu_rows = [] if args.no_gpu else selected_gpu_rows(all_gpu_rows, want_gpu)
     available = {fw: probe_framework(fw) for fw in frameworks}
 
     load_before = bench_report.load_average()
@@ -239,12 +335,16 @@ def run_bench(args):
     for row in rows:
         results[row.name] = measure_row(row, frameworks, available, settings, build_memo)
     add_ratios(rows, results)
+    gpu = measure_gpu_section(gpu_rows, settings) if gpu_rows else None
     _progress("")
 
     meta = bench_report.describe_run(args, settings, frameworks, available, time.time() - started,
                                        load_before)
-    print(bench_report.format_table(rows, results, frameworks, meta))
+    if rows:
+        print(bench_report.format_table(rows, results, frameworks, meta))
+    if gpu is not None:
+        print(("\n" if rows else "") + bench_report.format_gpu_section(gpu, meta))
     json_path = args.json_path or ("bench-results-quick.json" if quick else "bench-results.json")
-    bench_report.write_json(json_path, rows, results, meta)
+    bench_report.write_json(json_path, rows, results, meta, gpu)
     print(f"\nwrote {json_path}")
     return 0
