@@ -36,7 +36,23 @@ static int jg_as_blas_operand(jg_call *call, jg_temps *t, const jg_buffer *b, jg
     return 0;
 }
 
+/* BLAS runs single-threaded (jitgraph.runtime.cpu sets it): a large product is split by
+   rows over the module's OpenMP threads, so BLAS and the elementwise loops share one set
+   of workers and neither waits for the other's threads to wake or to yield a core. */
 #define JG_MATMUL_FLOAT(T, S, GEMM, GEMV)                                                             \
+static void jg_gemm_rows_##S(jg_call *call, int tx, int ty, int64_t M, int64_t N, int64_t K, T alpha, \
+                             const T *X, int64_t ldx, const T *Y, int64_t ldy, T beta, T *C, int64_t ldc) { \
+    int nt = call->num_threads;                                                                       \
+    if ((double)M * (double)N * (double)K < 262144.0 || M < 32) nt = 1;                               \
+    if (nt > M / 16) nt = (int)(M / 16) > 0 ? (int)(M / 16) : 1;                                     \
+    _Pragma("omp parallel for num_threads(nt) if (nt > 1)")                                          \
+    for (int t = 0; t < nt; t++) {                                                                    \
+        int64_t m0 = (M * t / nt) & ~(int64_t)15, m1 = t == nt - 1 ? M : (M * (t + 1) / nt) & ~(int64_t)15; \
+        if (m1 <= m0) continue;                                                                       \
+        GEMM(JG_ROW_MAJOR, tx ? JG_TRANS : JG_NO_TRANS, ty ? JG_TRANS : JG_NO_TRANS, (int)(m1 - m0), (int)N, \
+             (int)K, alpha, X + (tx ? m0 : m0 * ldx), (int)ldx, Y, (int)ldy, beta, C + m0 * ldc, (int)ldc); \
+    }                                                                                                 \
+}                                                                                                     \
 static int jg_matmul_##S(jg_call *call, jg_temps *t, jg_buffer *out, const jg_buffer *x0, const jg_buffer *y0) { \
     jg_buffer xb, yb;                                                                                 \
     int rc = jg_as_blas_operand(call, t, x0, &xb);                                                   \
@@ -61,8 +77,8 @@ static int jg_matmul_##S(jg_call *call, jg_temps *t, jg_buffer *out, const jg_bu
     int tx = 0, ty = 0; int64_t ldx = 1, ldy = 1;                                                     \
     if (x->ndim == 2 && y->ndim == 2) {                                                               \
         jg_blas_layout(x, item, &tx, &ldx); jg_blas_layout(y, item, &ty, &ldy);                      \
-        GEMM(JG_ROW_MAJOR, tx ? JG_TRANS : JG_NO_TRANS, ty ? JG_TRANS : JG_NO_TRANS, (int)M, (int)N, (int)K, \
-             (T)1, (const T *)x->data, (int)ldx, (const T *)y->data, (int)ldy, (T)0, o, (int)N);     \
+        jg_gemm_rows_##S(call, tx, ty, M, N, K, (T)1, (const T *)x->data, ldx, (const T *)y->data, ldy, \
+                         (T)0, o, N);                                                                 \
     } else if (x->ndim == 2) {  /* matrix . vector */                                                 \
         jg_blas_layout(x, item, &tx, &ldx);                                                           \
         GEMV(JG_ROW_MAJOR, tx ? JG_TRANS : JG_NO_TRANS, (int)(tx ? K : M), (int)(tx ? M : K), (T)1,  \
@@ -106,8 +122,8 @@ static int jg_gemm_##S(jg_call *call, jg_temps *t, jg_buffer *out, const jg_buff
     } else {                                                                                          \
         int tx = 0, ty = 0; int64_t ldx = 1, ldy = 1;                                                 \
         jg_blas_layout(x, item, &tx, &ldx); jg_blas_layout(y, item, &ty, &ldy);                      \
-        GEMM(JG_ROW_MAJOR, tx ? JG_TRANS : JG_NO_TRANS, ty ? JG_TRANS : JG_NO_TRANS, (int)M, (int)N, (int)K, \
-             alpha, (const T *)x->data, (int)ldx, (const T *)y->data, (int)ldy, beta, (T *)cb.data, (int)ldc); \
+        jg_gemm_rows_##S(call, tx, ty, M, N, K, alpha, (const T *)x->data, ldx, (const T *)y->data, ldy, \
+                         beta, (T *)cb.data, ldc);                                                    \
     }                                                                                                 \
     if (!direct) jg_copy(out, &cb);                                                                   \
     return 0;                                                                                         \

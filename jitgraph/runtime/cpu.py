@@ -130,16 +130,18 @@ _blas_threads_set = False
 
 
 def _configure_threads():
-    """OpenMP workers that spin after a loop would steal the cores BLAS needs next."""
+    """BLAS single-threaded: modules split large products over their OpenMP workers
+    (matmul.h), so one set of threads serves loops and BLAS. The workers spin briefly
+    after a loop (libgomp's default) instead of sleeping: on a VM, waking a sleeping
+    core costs more than a small loop."""
     global _blas_threads_set
     if _blas_threads_set:
         return
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import ctypes
         import scipy_openblas32
         lib = ctypes.CDLL(os.path.join(scipy_openblas32.get_lib_dir(), "libscipy_openblas.so"))
-        lib.scipy_openblas_set_num_threads(num_threads())
+        lib.scipy_openblas_set_num_threads(1)
     except OSError:
         pass
     _blas_threads_set = True
