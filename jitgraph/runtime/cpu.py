@@ -132,11 +132,15 @@ _blas_threads_set = False
 def _configure_threads():
     """BLAS single-threaded: modules split large products over their OpenMP workers
     (matmul.h), so one set of threads serves loops and BLAS. The workers spin briefly
-    after a loop (libgomp's default) instead of sleeping: on a VM, waking a sleeping
-    core costs more than a small loop."""
+    after a loop instead of sleeping: on a VM, waking a sleeping core costs more than a
+    small loop."""
     global _blas_threads_set
     if _blas_threads_set:
         return
+    # ~20 µs of spinning keeps the workers awake between the loops of one call; libgomp's
+    # default (300000) kept them spinning long enough to starve other runtimes' threads
+    # (a PyTensor + JAX process made a 4 ms loop take 40 ms)
+    os.environ.setdefault("GOMP_SPINCOUNT", "20000")
     try:
         import ctypes
         import scipy_openblas32
