@@ -6,14 +6,9 @@ import numpy as np
 
 from jitgraph.graph.basic import Constant
 from jitgraph.rewrite import register_pass
+from jitgraph.rewrite.stabilize import _op_name
 from jitgraph.tensor.elemwise import DimShuffle, Elemwise
 from jitgraph.tensor.math import Dot
-
-
-def _op_name(var):
-    if var.owner is not None and isinstance(var.owner.op, Elemwise):
-        return var.owner.op.scalar_op.name
-    return None
 
 
 def _only_client(fgraph, var, node):

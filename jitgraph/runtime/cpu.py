@@ -132,8 +132,8 @@ _blas_threads_set = False
 def _configure_threads():
     """BLAS single-threaded: modules split large products over their OpenMP workers
     (matmul.h), so one set of threads serves loops and BLAS. The workers spin briefly
-    after a loop instead of sleeping: on a VM, waking a sleeping core costs more than a
-    small loop."""
+    after a loop instead of sleeping: on this VM a one-loop call (sum of squares, 4096x1024)
+    took 228 µs with sleeping workers, 100 µs with spinning ones."""
     global _blas_threads_set
     if _blas_threads_set:
         return

@@ -131,3 +131,17 @@ def test_orderings_that_make_a_cycle_are_rejected():
     fg.orderings[exp_node] = [log_node]
     with pytest.raises(ValueError, match="cycle"):
         fg.toposort()
+
+
+def test_in_place_reference_writes_into_its_input_only_where_it_can():
+    x, y = T.dvectors("x", "y")
+    node = FusedElemwise.of_elemwise(T.add(x, y).owner).with_inplace(0).make_node(x, y)
+    assert node.op.destroy_map == {0: [0]}
+    target, other = np.arange(3.0), np.ones(3)
+    storage = [[None]]
+    node.op.perform(node, [target, other], storage)
+    assert storage[0][0] is target and list(target) == [1, 2, 3]
+    frozen = np.arange(3.0)
+    frozen.flags.writeable = False       # e.g. a broadcast view from another op's reference
+    node.op.perform(node, [frozen, other], storage)
+    assert storage[0][0] is not frozen and list(storage[0][0]) == [1, 2, 3] and list(frozen) == [0, 1, 2]
