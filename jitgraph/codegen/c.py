@@ -113,16 +113,11 @@ class CEmitter:
             return f"{pad}{b.name}->dtype = {DTYPE_CODES[b.dtype]};\n{pad}JG_CHECK(jg_alloc_out(call, {b.arg_index}, {b.name}));"
         return f"{pad}{b.name}->dtype = {DTYPE_CODES[b.dtype]};\n{pad}JG_CHECK(jg_alloc_temp(call, &temps, {b.name}));"
 
-    def emit_ElementwiseLoop(self, s):
-        where = c_string(s.describe())
-        out = s.outs[0]
+    def _elementwise_shapes(self, s, where, out, live):
+        """The loop's shape (from the first input not broadcast in each dimension, or the
+        output when it is set up already) and the broadcast checks of the other inputs;
+        host code on both targets."""
         nd = out.ndim
-        live = [(j, b) for j, b in enumerate(s.ins) if b.role != "const"]
-        # full: same shape as the output; scalar: one element read once; mixed: broadcast
-        # along some dimensions only (handled by the strided path)
-        full = [(j, b) for j, b in live if all(not ib or ob for ib, ob in zip(s.in_bcast[j], s.out_bcast))]
-        scalars = [(j, b) for j, b in live if (j, b) not in full and all(s.in_bcast[j])]
-        mixed = [(j, b) for j, b in live if (j, b) not in full and (j, b) not in scalars]
         all_ins = ", ".join(b.name for b in s.ins if b.role != "const")
         shape_code = [f"const jg_buffer *const ins[] = {{{all_ins or 'NULL'}}};", "(void)ins;"]
         pos = {j: p for p, (j, _) in enumerate(live)}
@@ -142,6 +137,19 @@ class CEmitter:
             for j, b in checks:
                 shape_code.append(f"if ({b.name}->shape[{d}] != shape[{d}]) JG_CHECK(jg_broadcast_error(call, "
                                   f"\"{where}\", {pos[j]}, {d}, {pos.get(j0, 0)}, shape[{d}], ins, {len(live)}));")
+        return shape_code
+
+    def emit_ElementwiseLoop(self, s):
+        where = c_string(s.describe())
+        out = s.outs[0]
+        nd = out.ndim
+        live = [(j, b) for j, b in enumerate(s.ins) if b.role != "const"]
+        # full: same shape as the output; scalar: one element read once; mixed: broadcast
+        # along some dimensions only (handled by the strided path)
+        full = [(j, b) for j, b in live if all(not ib or ob for ib, ob in zip(s.in_bcast[j], s.out_bcast))]
+        scalars = [(j, b) for j, b in live if (j, b) not in full and all(s.in_bcast[j])]
+        mixed = [(j, b) for j, b in live if (j, b) not in full and (j, b) not in scalars]
+        shape_code = self._elementwise_shapes(s, where, out, live)
         alloc_lines = []
         for k, o in enumerate(s.outs):
             if s.alloc_outs[k]:

@@ -196,30 +196,6 @@ class CudaEmitter(CEmitter):
 
     # ------------------------------------------------------------ elementwise
 
-    def _elementwise_shapes(self, s, where, out, live):
-        """The CPU emitter's shape computation and broadcast checks (host code)."""
-        nd = out.ndim
-        all_ins = ", ".join(b.name for b in s.ins if b.role != "const")
-        shape_code = [f"const jg_buffer *const ins[] = {{{all_ins or 'NULL'}}};", "(void)ins;"]
-        pos = {j: p for p, (j, _) in enumerate(live)}
-        for d in range(nd):
-            if s.alloc_outs[0]:
-                srcs = [(j, b) for j, b in live if not s.in_bcast[j][d]]
-                if not srcs:
-                    shape_code.append(f"shape[{d}] = 1;")
-                    continue
-                j0, b0 = srcs[0]
-                shape_code.append(f"shape[{d}] = {b0.name}->shape[{d}];")
-                checks = srcs[1:]
-            else:
-                j0 = 0
-                shape_code.append(f"shape[{d}] = {out.name}->shape[{d}];")
-                checks = [(j, b) for j, b in live if b is not out and not s.in_bcast[j][d]]
-            for j, b in checks:
-                shape_code.append(f"if ({b.name}->shape[{d}] != shape[{d}]) JG_CHECK(jg_broadcast_error(call, "
-                                  f"\"{where}\", {pos[j]}, {d}, {pos.get(j0, 0)}, shape[{d}], ins, {len(live)}));")
-        return shape_code
-
     def emit_ElementwiseLoop(self, s):
         where = c_string(s.describe())
         out = s.outs[0]
