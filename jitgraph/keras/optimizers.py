@@ -157,7 +157,31 @@ class SGD(Optimizer):
         return {**super().get_config(), **config}
 
 
-class RMSprop(Optimizer):
+class _AccumulatedSquares(Optimizer):
+    """p −= lr_t·g / (sqrt(a) + epsilon) with a per-weight accumulator of squared gradients;
+    subclasses say how the accumulator moves (``_accumulate``)."""
+
+    def _accumulate(self, a, g):
+        raise NotImplementedError
+
+    def get_updates(self, params, constraints, loss):
+        with K.floatx_scope():
+            grads = self.get_gradients(loss, params)
+            accumulators = self._zeros_like_each(params)
+            self.weights = accumulators
+            self.updates = []
+            lr = self._decayed(self.lr)
+            if self.initial_decay > 0:
+                self.updates.append(K.update_add(self.iterations, 1))
+            for p, g, a in zip(params, grads, accumulators):
+                new_a = self._accumulate(a, g)
+                self.updates.append(K.update(a, new_a))
+                new_p = p - lr * g / (K.sqrt(new_a) + self.epsilon)
+                self.updates.append(K.update(p, self._constrained(p, new_p, constraints)))
+        return self.updates
+
+
+class RMSprop(_AccumulatedSquares):
     """a = rho·a + (1−rho)·g²; p −= lr_t·g / (sqrt(a) + epsilon). Default lr 0.001."""
 
     def __init__(self, lr=None, rho=0.9, epsilon=1e-8, decay=0., **kwargs):
@@ -172,21 +196,8 @@ class RMSprop(Optimizer):
         self.initial_decay = decay
         self.iterations = K.variable(0.)
 
-    def get_updates(self, params, constraints, loss):
-        with K.floatx_scope():
-            grads = self.get_gradients(loss, params)
-            accumulators = self._zeros_like_each(params)
-            self.weights = accumulators
-            self.updates = []
-            lr = self._decayed(self.lr)
-            if self.initial_decay > 0:
-                self.updates.append(K.update_add(self.iterations, 1))
-            for p, g, a in zip(params, grads, accumulators):
-                new_a = self.rho * a + (1. - self.rho) * K.square(g)
-                self.updates.append(K.update(a, new_a))
-                new_p = p - lr * g / (K.sqrt(new_a) + self.epsilon)
-                self.updates.append(K.update(p, self._constrained(p, new_p, constraints)))
-        return self.updates
+    def _accumulate(self, a, g):
+        return self.rho * a + (1. - self.rho) * K.square(g)
 
     def get_config(self):
         config = {"lr": float(K.get_value(self.lr)), "rho": float(K.get_value(self.rho)),
@@ -194,7 +205,7 @@ class RMSprop(Optimizer):
         return {**super().get_config(), **config}
 
 
-class Adagrad(Optimizer):
+class Adagrad(_AccumulatedSquares):
     """a += g²; p −= lr_t·g / (sqrt(a) + epsilon). Default lr 0.01."""
 
     def __init__(self, lr=None, epsilon=1e-8, decay=0., **kwargs):
@@ -208,21 +219,8 @@ class Adagrad(Optimizer):
         self.initial_decay = decay
         self.iterations = K.variable(0.)
 
-    def get_updates(self, params, constraints, loss):
-        with K.floatx_scope():
-            grads = self.get_gradients(loss, params)
-            accumulators = self._zeros_like_each(params)
-            self.weights = accumulators
-            self.updates = []
-            lr = self._decayed(self.lr)
-            if self.initial_decay > 0:
-                self.updates.append(K.update_add(self.iterations, 1))
-            for p, g, a in zip(params, grads, accumulators):
-                new_a = a + K.square(g)
-                self.updates.append(K.update(a, new_a))
-                new_p = p - lr * g / (K.sqrt(new_a) + self.epsilon)
-                self.updates.append(K.update(p, self._constrained(p, new_p, constraints)))
-        return self.updates
+    def _accumulate(self, a, g):
+        return a + K.square(g)
 
     def get_config(self):
         config = {"lr": float(K.get_value(self.lr)), "decay": float(K.get_value(self.decay)),
