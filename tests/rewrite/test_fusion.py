@@ -125,3 +125,19 @@ def test_fast_compile_does_not_fuse():
     f = function([x], T.exp(x) * 2, mode="FAST_COMPILE")
     assert not any(isinstance(n.op, FusedElemwise) for n in f.maker.fgraph.apply_nodes)
     _ = jitgraph
+
+
+def test_several_outputs_on_strided_and_broadcast_inputs():
+    x = T.dmatrix("x")
+    b = T.dvector("b")
+    h = T.exp(x + b)
+    f = function([x, b], [h * 2, h - 1])
+    fused = [n for n in f.maker.fgraph.apply_nodes if isinstance(n.op, FusedElemwise)]
+    assert len(fused) == 1 and len(fused[0].outputs) == 2
+    xv = np.arange(24.0).reshape(4, 6)[:, ::2] / 10        # strided rows
+    bv = np.array([0.5, -0.5, 1.0])
+    r1, r2 = f(xv, bv)
+    np.testing.assert_allclose(r1, np.exp(xv + bv) * 2, rtol=1e-12)
+    np.testing.assert_allclose(r2, np.exp(xv + bv) - 1, rtol=1e-12)
+    r1, r2 = f(np.asfortranarray(xv), bv)                   # neither rows nor columns contiguous runs
+    np.testing.assert_allclose(r2, np.exp(xv + bv) - 1, rtol=1e-12)

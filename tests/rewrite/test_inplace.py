@@ -145,3 +145,20 @@ def test_in_place_reference_writes_into_its_input_only_where_it_can():
     frozen.flags.writeable = False       # e.g. a broadcast view from another op's reference
     node.op.perform(node, [frozen, other], storage)
     assert storage[0][0] is not frozen and list(storage[0][0]) == [1, 2, 3] and list(frozen) == [0, 1, 2]
+
+
+def test_in_place_gemm_update_of_a_non_contiguous_shared_matrix():
+    """BLAS cannot write a transposed view in place: computed aside, copied back into it."""
+    rng = np.random.default_rng(3)
+    w_value = np.asfortranarray(rng.normal(size=(4, 3)))
+    w = jitgraph.shared(w_value, borrow=True)
+    x, g = T.dmatrices("x", "g")
+    f = function([x, g], [], updates=[(w, w - 0.5 * T.dot(x.T, g))])
+    assert any(isinstance(n.op, Gemm) and n.op.inplace for n in f.maker.fgraph.apply_nodes)
+    xv, gv = rng.normal(size=(5, 4)), rng.normal(size=(5, 3))
+    expected = w_value - 0.5 * xv.T @ gv
+    storage = w.get_value(borrow=True)
+    assert not storage.flags.c_contiguous
+    f(xv, gv)
+    np.testing.assert_allclose(w.get_value(), expected, rtol=1e-12)
+    assert w.get_value(borrow=True) is storage
