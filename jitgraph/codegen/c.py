@@ -292,20 +292,25 @@ class CEmitter:
         from jitgraph.codegen.c_fused_reduction import emit_fused_reduction
         return emit_fused_reduction(s, self._alloc(s.out))
 
-    def emit_MatMul(self, s):
-        where = c_string(s.describe())
+    def _matmul_shape_lines(self, s, where):
+        """Check the inner dimensions, set and allocate the product's shape (both targets)."""
         x, y, out = s.x, s.y, s.out
-        lines = [f"/* {where} */", "{"]
         kx = f"{x.name}->shape[{x.ndim - 1}]"
         ky = f"{y.name}->shape[0]"
-        lines.append(f"    if ({kx} != {ky}) JG_FAIL(JG_ERR_VALUE, \"%s: inner dimensions differ: x has shape "
-                     f"{self._shape_fmt(x)}, y has shape {self._shape_fmt(y)}\", \"{where}\""
-                     f"{self._shape_args(x)}{self._shape_args(y)});")
+        lines = [f"    if ({kx} != {ky}) JG_FAIL(JG_ERR_VALUE, \"%s: inner dimensions differ: x has shape "
+                 f"{self._shape_fmt(x)}, y has shape {self._shape_fmt(y)}\", \"{where}\""
+                 f"{self._shape_args(x)}{self._shape_args(y)});"]
         dims = ([f"{x.name}->shape[0]"] if x.ndim == 2 else []) + ([f"{y.name}->shape[1]"] if y.ndim == 2 else [])
         lines.append(f"    {out.name}->ndim = {len(dims)};")
         for d, e in enumerate(dims):
             lines.append(f"    {out.name}->shape[{d}] = {e};")
         lines.append(self._alloc(out, 4))
+        return lines
+
+    def emit_MatMul(self, s):
+        where = c_string(s.describe())
+        x, y, out = s.x, s.y, s.out
+        lines = [f"/* {where} */", "{"] + self._matmul_shape_lines(s, where)
         lines.append(f"    JG_CHECK(jg_matmul_{out.dtype}(call, &temps, {out.name}, {x.name}, {y.name}));")
         lines.append("}")
         return _indent(lines, 4)
@@ -314,20 +319,27 @@ class CEmitter:
         where = c_string(s.describe())
         x, y, z, out = s.x, s.y, s.z, s.out
         t = c_type(out.dtype)
-        lines = [f"/* {where} */", "{"]
-        lines.append(f"    if ({x.name}->shape[1] != {y.name}->shape[0] || {z.name}->shape[0] != {x.name}->shape[0] || "
-                     f"{z.name}->shape[1] != {y.name}->shape[1]) JG_FAIL(JG_ERR_VALUE, \"%s: shapes do not match: "
-                     f"z has shape {self._shape_fmt(z)}, x {self._shape_fmt(x)}, y {self._shape_fmt(y)}\", "
-                     f"\"{where}\"{self._shape_args(z)}{self._shape_args(x)}{self._shape_args(y)});")
+        lines = [f"/* {where} */", "{", self._gemm_shape_check(s, where)]
         if not s.inplace:
-            lines.append(f"    {out.name}->ndim = 2; {out.name}->shape[0] = {z.name}->shape[0]; "
-                         f"{out.name}->shape[1] = {z.name}->shape[1];")
-            lines.append(self._alloc(out, 4))
+            lines += self._gemm_out_shape(s)
             lines.append(f"    jg_copy({out.name}, {z.name});")
         lines.append(f"    JG_CHECK(jg_gemm_{out.dtype}(call, &temps, {out.name}, {x.name}, {y.name}, "
                      f"JG_AT({s.alpha.name}, {t}, 0), JG_AT({s.beta.name}, {t}, 0)));")
         lines.append("}")
         return _indent(lines, 4)
+
+    def _gemm_shape_check(self, s, where):
+        x, y, z = s.x, s.y, s.z
+        return (f"    if ({x.name}->shape[1] != {y.name}->shape[0] || {z.name}->shape[0] != {x.name}->shape[0] || "
+                f"{z.name}->shape[1] != {y.name}->shape[1]) JG_FAIL(JG_ERR_VALUE, \"%s: shapes do not match: "
+                f"z has shape {self._shape_fmt(z)}, x {self._shape_fmt(x)}, y {self._shape_fmt(y)}\", "
+                f"\"{where}\"{self._shape_args(z)}{self._shape_args(x)}{self._shape_args(y)});")
+
+    def _gemm_out_shape(self, s):
+        """A gemm that is not in place: its result gets z's shape."""
+        out, z = s.out, s.z
+        return [f"    {out.name}->ndim = 2; {out.name}->shape[0] = {z.name}->shape[0]; "
+                f"{out.name}->shape[1] = {z.name}->shape[1];", self._alloc(out, 4)]
 
     @staticmethod
     def _shape_fmt(b):

@@ -332,17 +332,7 @@ class CudaEmitter(CEmitter):
     def emit_MatMul(self, s):
         where = c_string(s.describe())
         x, y, out = s.x, s.y, s.out
-        lines = [f"/* {where} */", "{"]
-        kx = f"{x.name}->shape[{x.ndim - 1}]"
-        ky = f"{y.name}->shape[0]"
-        lines.append(f"    if ({kx} != {ky}) JG_FAIL(JG_ERR_VALUE, \"%s: inner dimensions differ: x has shape "
-                     f"{self._shape_fmt(x)}, y has shape {self._shape_fmt(y)}\", \"{where}\""
-                     f"{self._shape_args(x)}{self._shape_args(y)});")
-        dims = ([f"{x.name}->shape[0]"] if x.ndim == 2 else []) + ([f"{y.name}->shape[1]"] if y.ndim == 2 else [])
-        lines.append(f"    {out.name}->ndim = {len(dims)};")
-        for d, e in enumerate(dims):
-            lines.append(f"    {out.name}->shape[{d}] = {e};")
-        lines.append(self._alloc(out, 4))
+        lines = [f"/* {where} */", "{"] + self._matmul_shape_lines(s, where)
         lines.append(f"    jg_cu_forget(cu, {out.name}->data);")
         t = c_type(out.dtype)
         fn = "jg_cu_matmul_float" if out.dtype in ("float32", "float64") else "jg_cu_matmul_int"
@@ -356,16 +346,10 @@ class CudaEmitter(CEmitter):
         t = c_type(out.dtype)
         if out.dtype not in ("float32", "float64"):
             raise NotImplementedError(f"CUDA: no gemm for dtype {out.dtype} ({s.describe()})")
-        lines = [f"/* {where} */", "{"]
-        lines.append(f"    if ({x.name}->shape[1] != {y.name}->shape[0] || {z.name}->shape[0] != {x.name}->shape[0] || "
-                     f"{z.name}->shape[1] != {y.name}->shape[1]) JG_FAIL(JG_ERR_VALUE, \"%s: shapes do not match: "
-                     f"z has shape {self._shape_fmt(z)}, x {self._shape_fmt(x)}, y {self._shape_fmt(y)}\", "
-                     f"\"{where}\"{self._shape_args(z)}{self._shape_args(x)}{self._shape_args(y)});")
+        lines = [f"/* {where} */", "{", self._gemm_shape_check(s, where)]
         lines += [self._stage(b, where) for b in dict.fromkeys((s.alpha.name, s.beta.name))]
         if not s.inplace:
-            lines.append(f"    {out.name}->ndim = 2; {out.name}->shape[0] = {z.name}->shape[0]; "
-                         f"{out.name}->shape[1] = {z.name}->shape[1];")
-            lines.append(self._alloc(out, 4))
+            lines += self._gemm_out_shape(s)
             lines.append(f"    JG_CHECK(jg_cu_copy(call, cu, {out.name}, {z.name}, \"{where}\"));")
         lines.append(f"    JG_CHECK(jg_cu_gemm_float<{t}>(call, cu, {out.name}, {x.name}, {y.name}, "
                      f"({t})JG_AT({s.alpha.name}_h, {c_type(s.alpha.dtype)}, 0), "
