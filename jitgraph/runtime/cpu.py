@@ -23,7 +23,8 @@ _ERR_LEN = 1024
 _STATUS_ERRORS = {1: ValueError, 2: IndexError, 3: MemoryError}
 JG_ERR_BADARG = 10
 
-_CDEF = """
+# csrc_templates/jg_abi.h as cffi reads it (the CUDA runtime declares the same structs)
+ABI_CDEF = """
 typedef struct { void *data; int64_t shape[8]; int64_t strides[8]; int32_t ndim, dtype; } jg_buffer;
 typedef struct jg_call jg_call;
 struct jg_call {
@@ -31,6 +32,9 @@ struct jg_call {
     int (*alloc)(jg_call *call, int32_t arg_index, jg_buffer *buf);
     void *alloc_ctx; int32_t num_threads; void *device; char *err; int32_t err_len;
 };
+"""
+
+_CDEF = ABI_CDEF + """
 int jg_run(void *entry, intptr_t args_addr, intptr_t results_addr, jg_call *call,
            const int32_t *sig, int32_t n_in, int32_t *bad);
 intptr_t jg_fast_new(intptr_t params_addr);

@@ -33,6 +33,7 @@ import cffi
 import numpy as np
 
 from jitgraph.codegen.c import DTYPE_CODES
+from jitgraph.runtime.cpu import ABI_CDEF
 from jitgraph.runtime.cuda_memory import CachingAllocator, DeviceArray, DeviceBlock, c_strides, size_class
 
 _CDEF = """
@@ -70,15 +71,7 @@ cublasStatus_t cublasSgemv_v2(void *h, int t, int m, int n, const float *alpha, 
                               const float *x, int incx, const float *beta, float *y, int incy);
 cublasStatus_t cublasDgemv_v2(void *h, int t, int m, int n, const double *alpha, const double *A, int lda,
                               const double *x, int incx, const double *beta, double *y, int incy);
-
-/* jg_abi.h */
-typedef struct { void *data; int64_t shape[8]; int64_t strides[8]; int32_t ndim, dtype; } jg_buffer;
-typedef struct jg_call jg_call;
-struct jg_call {
-    jg_buffer *args; int32_t nargs;
-    int (*alloc)(jg_call *call, int32_t arg_index, jg_buffer *buf);
-    void *alloc_ctx; int32_t num_threads; void *device; char *err; int32_t err_len;
-};
+""" + ABI_CDEF + """
 int jg_entry(jg_call *call);
 
 /* jg_cuda.h: the function pointers are declared void * here (same size and alignment) */
