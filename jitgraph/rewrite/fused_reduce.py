@@ -1,10 +1,12 @@
 """Reduction fusion: a sum/prod/max/min whose input is an elementwise expression read by
 nothing else becomes one node that evaluates the expression per element and accumulates
 it in the same loop — ``sum(x ** 2)`` reads ``x`` once and writes no temporary."""
+import numpy as np
+
 from jitgraph.graph.basic import Apply, Op
 from jitgraph.rewrite import register_pass
 from jitgraph.rewrite.fusion import FusedElemwise, program_statements
-from jitgraph.tensor.elemwise import CAReduce, Elemwise
+from jitgraph.tensor.elemwise import CAReduce, Elemwise, _check_broadcast
 
 # reduce ops a fused loop accumulates (max/min of floats: NaN-propagating, from ±inf)
 _FUSABLE = {"add": "add", "mul": "mul", "maximum": "max", "minimum": "min"}
@@ -20,27 +22,24 @@ class FusedReduce(Op):
         self.program = tuple(program)
         self.value_type = value_type
         self.reduce = reduce
+        self.value_op = FusedElemwise(self.program, value_type)
 
     def __str__(self):
         names = ",".join(step[0].name for step in self.program)
         return f"{self.reduce}(FusedElemwise{{{names}}})"
 
-    def _value_op(self):
-        return FusedElemwise(self.program, self.value_type)
-
     def make_node(self, *inputs):
-        value = self._value_op().make_node(*inputs).outputs[0]
+        value = self.value_op.make_node(*inputs).outputs[0]
         return Apply(self, list(inputs), [self.reduce.make_node(value).outputs[0].type()])
 
     def perform(self, node, inputs, output_storage):
-        value_node = self._value_op().make_node(*node.inputs)
-        cell = [[None]]
-        value_node.op.perform(value_node, inputs, cell)
-        reduce_node = self.reduce.make_node(value_node.outputs[0])
-        self.reduce.perform(reduce_node, [cell[0][0]], output_storage)
+        _check_broadcast(node, inputs, ndim=self.value_type.ndim)
+        values, shape = self.value_op.evaluate(inputs)
+        value = np.broadcast_to(values[-1], shape)
+        self.reduce.perform(node, [value], output_storage)   # it reads only the output type
 
     def infer_shape(self, node, input_shapes):
-        value_node = self._value_op().make_node(*node.inputs)
+        value_node = self.value_op.make_node(*node.inputs)
         (value_shape,) = value_node.op.infer_shape(value_node, input_shapes)
         return [tuple(s for d, s in enumerate(value_shape) if d not in self.reduce.axis)]
 

@@ -47,19 +47,8 @@ class FusedElemwise(Op):
 
     def perform(self, node, inputs, output_storage):
         _check_broadcast(node, inputs)
-        values = []
-        with np.errstate(all="ignore"):
-            for scalar_op, refs, dtype in self.program:
-                args = [inputs[k] if kind == "in" else values[k] for kind, k in refs]
-                if scalar_op.nin == -1 and len(args) > 2:
-                    res = scalar_op.impl(args[0], args[1])
-                    for a in args[2:]:
-                        res = scalar_op.impl(res, a)
-                else:
-                    res = scalar_op.impl(*args)
-                values.append(np.asarray(res, dtype=dtype))
+        values, shape = self.evaluate(inputs)
         out = values[-1]
-        shape = np.broadcast_shapes(*[np.shape(x) for x in inputs])
         if out.shape != shape:
             out = np.broadcast_to(out, shape)
         k = self.inplace_input
@@ -71,6 +60,22 @@ class FusedElemwise(Op):
             output_storage[0][0] = np.array(out, dtype=self.out_type.numpy_dtype)
         for cell, (step, ttype) in zip(output_storage[1:], self.extra_outputs):
             cell[0] = np.array(np.broadcast_to(values[step], shape), dtype=ttype.numpy_dtype)
+
+    def evaluate(self, inputs):
+        """Every step's value (numpy, each of its own broadcast shape) and the shape of the
+        result, for inputs already checked against the broadcast rule."""
+        values = []
+        with np.errstate(all="ignore"):
+            for scalar_op, refs, dtype in self.program:
+                args = [inputs[k] if kind == "in" else values[k] for kind, k in refs]
+                if scalar_op.nin == -1 and len(args) > 2:
+                    res = scalar_op.impl(args[0], args[1])
+                    for a in args[2:]:
+                        res = scalar_op.impl(res, a)
+                else:
+                    res = scalar_op.impl(*args)
+                values.append(np.asarray(res, dtype=dtype))
+        return values, np.broadcast_shapes(*[np.shape(x) for x in inputs])
 
     def infer_shape(self, node, input_shapes):
         out = []

@@ -110,10 +110,11 @@ class Elemwise(Op):
         return [tuple(out)]
 
 
-def _check_broadcast(node, inputs):
+def _check_broadcast(node, inputs, ndim=None):
     """Theano's rule, checked before computing: in each dimension every input not marked
-    broadcastable has the same size (the first such input sets it)."""
-    for d in range(node.outputs[0].ndim):
+    broadcastable has the same size (the first such input sets it). ``ndim``: of the
+    broadcast result, when it is not the node's output (a fused reduction)."""
+    for d in range(node.outputs[0].ndim if ndim is None else ndim):
         first = None
         for k, (var, value) in enumerate(zip(node.inputs, inputs)):
             if var.broadcastable[d]:

@@ -95,3 +95,17 @@ def test_left_alone_where_the_expression_is_read_elsewhere_or_broadcasts_partly(
     assert fuse_reductions(fg) == 0
     fg = FunctionGraph([x, b], [T.sum(x * b)])               # b is a row: read per column
     assert fuse_reductions(fg) == 0
+
+
+def test_reference_of_the_fused_node_and_debug_mode():
+    x, y = T.dmatrices("x", "y")
+    out = T.max(T.exp(x) * y, axis=1)
+    f = function([x, y], out, mode="DEBUG")        # native beside the reference, node by node
+    (node,) = [n for n in f.maker.fgraph.apply_nodes if isinstance(n.op, FusedReduce)]
+    xv, yv = np.linspace(-1, 1, 6).reshape(2, 3), np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(f(xv, yv), (np.exp(xv) * yv).max(axis=1), rtol=1e-12)
+    storage = [[None]]
+    node.op.perform(node, [xv, yv], storage)
+    np.testing.assert_allclose(storage[0][0], (np.exp(xv) * yv).max(axis=1), rtol=1e-12)
+    with pytest.raises(ValueError, match="size 2 in dimension 1"):
+        node.op.perform(node, [xv, yv[:, :2]], storage)
